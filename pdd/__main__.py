@@ -1,0 +1,3 @@
+from pdd.run import main
+
+raise SystemExit(main())

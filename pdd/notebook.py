@@ -1,0 +1,67 @@
+"""Execute a jupytext percent-format notebook with papermill, injecting validated params."""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+from typing import Any
+
+import jupytext
+import nbformat
+import papermill
+
+from pdd.paths import ROOT
+
+KERNEL = "python3"
+
+
+def read_notebook(source: Path) -> nbformat.NotebookNode:
+    notebook = jupytext.read(source)
+    # jupytext sources carry no kernel metadata; papermill needs both kernel and language.
+    notebook.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
+    notebook.metadata.setdefault("language_info", {"name": "python"})
+    return notebook
+
+
+def declared_parameters(notebook: nbformat.NotebookNode) -> list[str]:
+    """Names assigned at top level of the cell tagged `parameters`."""
+    cells = [c for c in notebook.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise ValueError(f"expected exactly one cell tagged 'parameters', found {len(cells)}")
+    names = []
+    for node in ast.parse(cells[0].source).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        names += [target.id for target in targets if isinstance(target, ast.Name)]
+    return names
+
+
+def check_parameters(source: Path, parameters: dict[str, Any]) -> None:
+    """Fail unless the notebook declares exactly the keys we inject (papermill only warns)."""
+    declared = set(declared_parameters(read_notebook(source)))
+    unknown = sorted(set(parameters) - declared)
+    undeclared = sorted(declared - set(parameters))
+    if unknown:
+        raise ValueError(f"{source.name}: parameters cell lacks {unknown}")
+    if undeclared:
+        raise ValueError(f"{source.name}: parameters {undeclared} are not set by params.yaml")
+
+
+def execute(source: Path, output: Path, parameters: dict[str, Any], *, log: bool = True) -> None:
+    """Run `source` top to bottom into `output`; a failing cell raises PapermillExecutionError
+    and leaves the partly executed notebook at `output` for debugging."""
+    check_parameters(source, parameters)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    os.environ["MPLBACKEND"] = "Agg"
+    # Queued DVC experiments run in a temporary copy; the kernel must import that copy's pdd.
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    papermill.execute_notebook(
+        read_notebook(source),
+        str(output),
+        parameters=parameters,
+        kernel_name=KERNEL,
+        language="python",
+        log_output=log,
+        progress_bar=False,
+        cwd=str(ROOT),
+    )

@@ -1,0 +1,229 @@
+"""`params.yaml` is the single source of every hyper-parameter; this module validates it.
+
+Layout of the file: the sections (`common`, `net`, `eval`, one per stage) hold the `default`
+profile, the real CPU run. `profiles.smoke` and `profiles.paper` are overlays that replace
+individual keys, and `profile:` picks the active one. A bad value in any profile stops the
+run before any work with one line naming the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pdd.augment import parse_strategy
+from pdd.data.registry import DATASET_NAMES
+from pdd.models import MODEL_NAMES, NORMS
+
+PROFILES = ("smoke", "default", "paper")
+OVERLAY_PROFILES = ("smoke", "paper")
+# Sections whose keys reach notebooks with a prefix (net.width -> net_width), so that names
+# shared by several sections (epochs, lr, ...) never collide in a parameters cell.
+PREFIXED_SECTIONS = ("net", "eval")
+
+
+class ParamsError(ValueError):
+    """A params.yaml problem, already phrased as one line for the user."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Common(Section):
+    seed: int = Field(ge=0, description="base seed; every other seed derives from it")
+    dataset: Literal[DATASET_NAMES]
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    threads: int = Field(ge=1, description="torch intra-op threads (2 on the 2-core machines)")
+    data_mirror: str | None = Field(None, description="folder laid out as <mirror>/<dataset>/")
+    download: bool = True
+    val_per_class: int = Field(ge=1, description="validation images per class, carved from train")
+    zca: bool = False
+
+
+class Net(Section):
+    name: Literal[MODEL_NAMES]
+    width: int = Field(ge=1)
+    depth: int | None = Field(None, ge=1)
+    norm: Literal[NORMS]
+
+
+class Eval(Section):
+    """How a network is trained on a (synthetic or real) set to score it."""
+
+    epochs: int = Field(ge=1)
+    lr: float = Field(gt=0)
+    momentum: float = Field(ge=0, lt=1)
+    weight_decay: float = Field(ge=0)
+    batch_size: int = Field(ge=1)
+    lr_decay_at: list[float] = Field(description="fractions of `epochs` where lr is multiplied")
+    lr_decay_factor: float = Field(gt=0, le=1)
+    dsa: bool
+    dsa_strategy: str
+    dsa_flip: bool
+    num_seeds: int = Field(ge=1, description="networks trained per score (mean ± std)")
+
+    @field_validator("lr_decay_at")
+    @classmethod
+    def _fractions(cls, value: list[float]) -> list[float]:
+        if any(not 0 < point < 1 for point in value):
+            raise ValueError(f"every decay point must be a fraction in (0, 1), got {value}")
+        return sorted(value)
+
+    @field_validator("dsa_strategy")
+    @classmethod
+    def _strategy(cls, value: str) -> str:
+        parse_strategy(value)
+        return value
+
+
+class Baselines(Section):
+    ipcs: list[int] = Field(min_length=1, description="images per class of the random subsets")
+    examples_per_class: int = Field(ge=1, le=20)
+
+    @field_validator("ipcs")
+    @classmethod
+    def _positive(cls, value: list[int]) -> list[int]:
+        if any(ipc < 1 for ipc in value):
+            raise ValueError(f"every IPC must be >= 1, got {value}")
+        return value
+
+
+class Params(Section):
+    common: Common
+    net: Net
+    eval: Eval
+    baselines: Baselines
+
+
+SECTIONS = tuple(Params.model_fields)
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def load_params(
+    path: str | Path, *, profile: str | None = None, overrides: dict[str, Any] | None = None
+) -> Params:
+    """Read, validate and resolve `path` for `profile` (default: the file's `profile:` key).
+
+    `overrides` maps dotted keys (`eval.epochs`) to values and is applied after the profile
+    overlay. Every profile is validated, so a typo anywhere fails early."""
+    raw = _read_yaml(Path(path))
+    active = _active_profile(raw, profile)
+    for name in PROFILES:
+        if name != active:
+            _validate(resolve_raw(raw, name), f"{path} (profile {name})")
+    merged = resolve_raw(raw, active)
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(merged, dotted, value)
+    return _validate(merged, f"{path} (profile {active})")
+
+
+def resolve_raw(raw: dict[str, Any], profile: str) -> dict[str, Any]:
+    """The sections with the profile's overlay applied (the `default` profile has none)."""
+    base = {key: copy.deepcopy(value) for key, value in raw.items() if key in SECTIONS}
+    if profile == "default":
+        return base
+    return _deep_merge(base, raw.get("profiles", {}).get(profile) or {})
+
+
+def notebook_parameters(params: Params, section: str) -> dict[str, Any]:
+    """The flat parameter dict a stage's notebook receives: `common` and the stage's own
+    section unprefixed, shared sections prefixed (`net_width`, `eval_epochs`)."""
+    flat: dict[str, Any] = dict(params.common.model_dump())
+    for shared in PREFIXED_SECTIONS:
+        for key, value in getattr(params, shared).model_dump().items():
+            flat[f"{shared}_{key}"] = value
+    if section not in PREFIXED_SECTIONS and section != "common":
+        own = getattr(params, section).model_dump()
+        clashes = sorted(set(own) & set(flat))
+        if clashes:
+            raise ParamsError(f"{section}: keys {clashes} clash with common/net/eval keys")
+        flat.update(own)
+    return flat
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ParamsError(f"{path}: file not found")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise ParamsError(f"{path}: not valid YAML ({' '.join(str(error).split())})") from None
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{path}: expected a mapping of sections at the top level")
+    unknown = sorted(set(raw) - {"profile", "profiles", *SECTIONS})
+    if unknown:
+        raise ParamsError(
+            f"{path}: unknown top-level key {unknown[0]!r}; allowed: "
+            + ", ".join(["profile", "profiles", *SECTIONS])
+        )
+    overlays = raw.get("profiles") or {}
+    if not isinstance(overlays, dict) or set(overlays) - set(OVERLAY_PROFILES):
+        raise ParamsError(f"{path}: profiles: only {', '.join(OVERLAY_PROFILES)} may be defined")
+    return raw
+
+
+def _active_profile(raw: dict[str, Any], requested: str | None) -> str:
+    active = requested or raw.get("profile", "default")
+    if active not in PROFILES:
+        raise ParamsError(f"profile: unknown profile {active!r}; allowed: {', '.join(PROFILES)}")
+    return active
+
+
+def _deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = tree
+    for part in parents:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ParamsError(f"{dotted}: {part!r} is not a section")
+    node[leaf] = value
+
+
+def _validate(tree: dict[str, Any], where: str) -> Params:
+    try:
+        return Params.model_validate(tree)
+    except ValidationError as error:
+        raise ParamsError(f"{where}: {_describe(error)}") from None
+
+
+def _describe(error: ValidationError) -> str:
+    """One readable line per problem: `eval.epochs = 0: Input should be greater than 0`."""
+    problems = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"])
+        if item["type"] == "extra_forbidden":
+            allowed = ", ".join(_fields_at(item["loc"][:-1]))
+            problems.append(f"{key}: unknown key; allowed keys here: {allowed}")
+        elif item["type"] == "missing":
+            problems.append(f"{key}: missing (required)")
+        else:
+            message = item["msg"].removeprefix("Value error, ")
+            problems.append(f"{key} = {item['input']!r}: {message}")
+    return "; ".join(problems)
+
+
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = Params
+    for part in loc:
+        annotation = model.model_fields[str(part)].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)

@@ -1,0 +1,137 @@
+"""Run one pipeline stage: `python -m pdd.run <stage> [--profile P] [--set key=value ...]`.
+
+Params are validated first (one readable line and exit code 2 on any problem, before any
+work). Notebook stages execute `notebooks/<name>.py` with papermill into
+`artifacts/notebooks/`; the cheap `report` stage publishes results into `reports/`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from papermill.exceptions import PapermillExecutionError
+
+from pdd import paths
+from pdd.data import DataFileError, prepare_dataset
+from pdd.io import write_json
+from pdd.notebook import execute
+from pdd.params import Params, ParamsError, load_params, notebook_parameters
+from pdd.report import publish
+
+# stage name -> (notebook file stem, params section it reads besides common/net/eval)
+NOTEBOOK_STAGES = {
+    "baselines": ("00_data_and_baselines", "baselines"),
+}
+STAGES = ("data", *NOTEBOOK_STAGES, "report")
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Output folders; all under the repository by default, elsewhere for tests."""
+
+    root: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "data" / "raw"
+
+    @property
+    def prepared(self) -> Path:
+        return self.root / "data" / "prepared"
+
+    @property
+    def artifacts(self) -> Path:
+        return self.root / "artifacts"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+
+def data_mirror(params: Params) -> Path | None:
+    """PDD_DATA_MIRROR (machine-specific) wins over `common.data_mirror` (in git)."""
+    chosen = os.environ.get("PDD_DATA_MIRROR") or params.common.data_mirror
+    return (paths.ROOT / chosen).resolve() if chosen else None
+
+
+def run_data(params: Params, workspace: Workspace) -> None:
+    summary = prepare_dataset(
+        params.common.dataset,
+        raw_dir=workspace.raw,
+        prepared_dir=workspace.prepared,
+        mirror_dir=data_mirror(params),
+        allow_download=params.common.download,
+    )
+    write_json(workspace.prepared / "summary.json", summary)
+
+
+def run_notebook(stage: str, params: Params, workspace: Workspace) -> None:
+    stem, section = NOTEBOOK_STAGES[stage]
+    parameters = notebook_parameters(params, section)
+    parameters["prepared_dir"] = _relative(workspace.prepared)
+    parameters["artifacts_dir"] = _relative(workspace.artifacts)
+    execute(
+        paths.NOTEBOOKS / f"{stem}.py",
+        workspace.artifacts / "notebooks" / f"{stem}.ipynb",
+        parameters,
+    )
+
+
+def _relative(path: Path) -> str:
+    """Paths inside the repo are passed relative, so executed notebooks name no machine."""
+    try:
+        return str(path.resolve().relative_to(paths.ROOT))
+    except ValueError:
+        return str(path.resolve())
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ParamsError(f"--set {pair!r}: expected key=value, e.g. eval.epochs=10")
+        overrides[key.strip()] = yaml.safe_load(value)
+    return overrides
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pdd.run", description=__doc__.split("\n")[0])
+    parser.add_argument("stage", choices=STAGES)
+    parser.add_argument("--profile", help="smoke | default | paper (default: params.yaml)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="K=V")
+    parser.add_argument("--params", type=Path, default=paths.PARAMS_FILE)
+    parser.add_argument("--workdir", type=Path, default=paths.ROOT, help="where outputs go")
+    args = parser.parse_args(argv)
+    try:
+        params = load_params(
+            args.params, profile=args.profile, overrides=parse_overrides(args.overrides)
+        )
+        workspace = Workspace(args.workdir)
+        if args.stage == "data":
+            run_data(params, workspace)
+        elif args.stage == "report":
+            publish(workspace.artifacts, workspace.prepared, workspace.reports)
+        else:
+            run_notebook(args.stage, params, workspace)
+    except (ParamsError, DataFileError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except PapermillExecutionError as error:
+        print(
+            f"error: stage {args.stage} failed in cell {error.exec_count}: "
+            f"{error.ename}: {error.evalue} (see the executed notebook under artifacts/notebooks/)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
