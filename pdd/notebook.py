@@ -19,7 +19,11 @@ KERNEL = "python3"
 def read_notebook(source: Path) -> nbformat.NotebookNode:
     notebook = jupytext.read(source)
     # jupytext sources carry no kernel metadata; papermill needs both kernel and language.
-    notebook.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": KERNEL,
+        "display_name": "Python 3",
+        "language": "python",
+    }
     notebook.metadata.setdefault("language_info", {"name": "python"})
     return notebook
 
@@ -54,7 +58,9 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], *, log: bool
     output.parent.mkdir(parents=True, exist_ok=True)
     os.environ["MPLBACKEND"] = "Agg"
     # Queued DVC experiments run in a temporary copy; the kernel must import that copy's pdd.
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
+    )
     papermill.execute_notebook(
         read_notebook(source),
         str(output),

@@ -22,7 +22,9 @@ def publish(artifacts: Path, prepared: Path, reports: Path) -> list[Path]:
     written = [_copy(prepared / "summary.json", reports / "metrics" / "data.json")]
     for stage in sorted(p for p in artifacts.iterdir() if p.is_dir() and p.name != "notebooks"):
         if (stage / "metrics.json").is_file():
-            written.append(_copy(stage / "metrics.json", reports / "metrics" / f"{stage.name}.json"))
+            written.append(
+                _copy(stage / "metrics.json", reports / "metrics" / f"{stage.name}.json")
+            )
         for table in sorted(stage.glob("*.csv")):
             written.append(_copy(table, reports / "tables" / stage.name / table.name))
         for figure in sorted((stage / "figures").glob("*")):

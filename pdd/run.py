@@ -8,6 +8,7 @@ work). Notebook stages execute `notebooks/<name>.py` with papermill into
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -109,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--params", type=Path, default=paths.PARAMS_FILE)
     parser.add_argument("--workdir", type=Path, default=paths.ROOT, help="where outputs go")
     args = parser.parse_args(argv)
+    # papermill streams each cell's output through its logger at INFO level.
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         params = load_params(
             args.params, profile=args.profile, overrides=parse_overrides(args.overrides)
