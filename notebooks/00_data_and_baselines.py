@@ -29,12 +29,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 import torch
+from pdd.augment import DiffAugment, DSAConfig, parse_strategy
+from pdd.models import count_parameters, get_model
 
 from pdd import plots
-from pdd.augment import DiffAugment, DSAConfig, parse_strategy
 from pdd.data import denormalize, load_splits, sample_per_class
 from pdd.io import write_csv, write_json
-from pdd.models import count_parameters, get_model
 from pdd.runtime import derive_seed, setup
 from pdd.train import TrainConfig, evaluate_synthetic_set
 
@@ -160,7 +160,9 @@ for ipc in ipcs:
                 "train_seconds": score.seconds[0],
             }
         )
-        print(f"IPC {ipc:>3} run {run}: test {score.test_acc[0]:.2f} %  val {score.val_acc[0]:.2f} %")
+        print(
+            f"IPC {ipc:>3} run {run}: test {score.test_acc[0]:.2f} %  val {score.val_acc[0]:.2f} %"
+        )
 results = pd.DataFrame(rows)
 write_csv(out_dir / "random_subsets.csv", results.drop(columns="train_seconds"))
 

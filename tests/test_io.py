@@ -1,0 +1,55 @@
+"""Outputs are atomic and byte-stable, so DVC sees no change when numbers do not change."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+from pdd import plots
+from pdd.io import atomic_path, read_json, write_json
+
+
+def test_json_is_sorted_rounded_and_stable(tmp_path):
+    path = tmp_path / "m.json"
+    write_json(path, {"b": 1 / 3, "a": [2.0, {"z": 0.1 + 0.2}]})
+    first = path.read_bytes()
+    write_json(path, {"a": [2.0, {"z": 0.30000000000000004}], "b": 0.333333333})
+    assert path.read_bytes() == first
+    assert list(read_json(path)) == ["a", "b"]
+
+
+def test_json_refuses_non_finite(tmp_path):
+    with pytest.raises(ValueError, match="non-finite"):
+        write_json(tmp_path / "m.json", {"acc": math.nan})
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_atomic_path_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "out.txt"
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_figures_are_byte_identical_for_the_same_data(tmp_path):
+    digests = []
+    for run in range(2):
+        plots.apply_theme()
+        fig, ax = plt.subplots(figsize=(2, 2))
+        ax.plot([1, 2, 3], [3, 1, 2])
+        written = plots.save(fig, tmp_path / f"run{run}" / "fig")
+        digests.append([hashlib.md5(p.read_bytes()).hexdigest() for p in written])
+    assert digests[0] == digests[1]
+
+
+def test_image_grid_shapes(tmp_path):
+    images = torch.rand(6, 1, 8, 8)
+    fig = plots.image_grid(images, rows=2, titles=["a", "b"])
+    assert len(fig.axes) == 6
+    plots.save(fig, tmp_path / "grid")
+    assert (tmp_path / "grid.png").stat().st_size > 0
