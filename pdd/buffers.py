@@ -1,0 +1,169 @@
+"""Expert trajectory buffers (MTT's `buffer.py`, rewritten): E experts trained on real data
+with plain SGD, one parameter snapshot per epoch, one file per expert.
+
+Resumable: every epoch rewrites the expert's file atomically (complete=False until the
+end), and each epoch's batches derive from (seed, expert, epoch) alone, so a rerun skips
+finished experts and continues an unfinished one from its last epoch with the same result.
+Shardable: shard i of N trains the experts whose index is i mod N; merging is reading
+the folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+from tqdm import tqdm
+
+from pdd.augment import DiffAugment
+from pdd.data import Splits, sample_per_class
+from pdd.runtime import derive_seed
+from pdd.train import TrainConfig, evaluate, train_classifier
+from pdd.trajectory import Trajectory, flatten_params, load_flat, param_layout
+
+
+@dataclass(frozen=True)
+class ExpertConfig:
+    epochs: int
+    lr: float = 0.01  # MTT's lr_teacher; no momentum, no weight decay, no decay schedule
+    batch_size: int = 256
+    # CPU budget: train each epoch on a fresh class-balanced subset of this many images
+    # (None = the whole training split, as MTT does).
+    examples_per_epoch: int | None = None
+
+    @property
+    def sgd(self) -> TrainConfig:
+        return TrainConfig(
+            epochs=1,
+            lr=self.lr,
+            momentum=0.0,
+            weight_decay=0.0,
+            batch_size=self.batch_size,
+            lr_decay_at=(),
+        )
+
+
+def expert_path(folder: Path, index: int) -> Path:
+    return Path(folder) / f"expert_{index:03d}.pt"
+
+
+def shard_indices(num_experts: int, shard: int, num_shards: int) -> list[int]:
+    if not 0 <= shard < num_shards:
+        raise ValueError(f"shard {shard} outside 0..{num_shards - 1}")
+    return [index for index in range(num_experts) if index % num_shards == shard]
+
+
+def check_functional(model: nn.Module) -> None:
+    """A trajectory stores parameters only, so the network must have no running buffers."""
+    buffers = [name for name, _ in model.named_buffers()]
+    if buffers:
+        raise ValueError(
+            f"trajectory matching needs a network without running buffers, found {buffers[:3]}"
+            " (use norm 'instance' or 'none')"
+        )
+
+
+def epoch_data(data: Splits, config: ExpertConfig, seed: int) -> tuple[Tensor, Tensor]:
+    if config.examples_per_epoch is None:
+        return data.train_x, data.train_y
+    per_class = config.examples_per_epoch // data.spec.num_classes
+    picked = sample_per_class(data.train_y.cpu(), per_class, torch.Generator().manual_seed(seed))
+    picked = picked.to(data.train_x.device)
+    return data.train_x[picked], data.train_y[picked]
+
+
+def train_expert(
+    make_model: Callable[[int], nn.Module],
+    index: int,
+    data: Splits,
+    config: ExpertConfig,
+    *,
+    seed: int,
+    folder: Path,
+    augment: DiffAugment | None = None,
+    start: Tensor | None = None,
+) -> Trajectory:
+    """Train (or finish, or just load) expert `index` and return its trajectory.
+
+    `start` replaces the random init (PDD's transition parameters)."""
+    path = expert_path(folder, index)
+    expert_seed = derive_seed(seed, "expert", index)
+    saved = Trajectory.load_or_none(path)
+    if saved is not None and saved.complete:
+        return saved
+    model = make_model(expert_seed)
+    check_functional(model)
+    if saved is not None and saved.epochs > 0:
+        rows = list(saved.params)
+        load_flat(model, rows[-1])
+    else:
+        if start is not None:
+            load_flat(model, start)
+        rows = [flatten_params(model)]
+    trajectory = Trajectory(torch.stack(rows), param_layout(model), expert_seed)
+    for epoch in range(len(rows) - 1, config.epochs):
+        x, y = epoch_data(data, config, derive_seed(expert_seed, "subset", epoch))
+        train_classifier(
+            model,
+            x,
+            y,
+            config.sgd,
+            seed=derive_seed(expert_seed, epoch),
+            augment=augment,
+            desc=f"expert {index}",
+        )
+        rows.append(flatten_params(model))
+        trajectory.params = torch.stack(rows)
+        trajectory.save(path)
+    trajectory.metrics = {
+        "val_acc": evaluate(model, data.val_x, data.val_y)[0],
+        "test_acc": evaluate(model, data.test_x, data.test_y)[0],
+    }
+    trajectory.complete = True
+    trajectory.save(path)
+    return trajectory
+
+
+def generate_buffers(
+    make_model: Callable[[int], nn.Module],
+    num_experts: int,
+    data: Splits,
+    config: ExpertConfig,
+    *,
+    seed: int,
+    folder: Path,
+    augment: DiffAugment | None = None,
+    starts: list[Tensor] | None = None,
+    shard: int = 0,
+    num_shards: int = 1,
+    progress: bool = True,
+) -> list[Trajectory]:
+    """Train this shard's experts (skipping finished ones) and return their trajectories."""
+    indices = shard_indices(num_experts, shard, num_shards)
+    return [
+        train_expert(
+            make_model,
+            index,
+            data,
+            config,
+            seed=seed,
+            folder=folder,
+            augment=augment,
+            start=None if starts is None else starts[index],
+        )
+        for index in tqdm(indices, desc="experts", disable=not progress)
+    ]
+
+
+def load_buffers(folder: Path, num_experts: int) -> list[Trajectory]:
+    """All experts of a finished buffer folder; a missing or unfinished one is an error."""
+    trajectories = []
+    for index in range(num_experts):
+        trajectory = Trajectory.load_or_none(expert_path(folder, index))
+        if trajectory is None or not trajectory.complete:
+            raise FileNotFoundError(f"{expert_path(folder, index)}: expert missing or unfinished")
+        trajectories.append(trajectory)
+    return trajectories

@@ -1,0 +1,1 @@
+"""Base distillation methods. Each learns one stage's images given the frozen earlier ones."""

@@ -1,0 +1,188 @@
+"""The PDD driver: P stages under one of three schedules, with MTT as the base method.
+
+- progressive (PDD): stage i learns S_i with S_1 … S_{i-1} frozen in the pool, on
+  trajectories that start from the *transition* parameters: each expert's start is trained
+  on S_1 ∪ … ∪ S_{i-1} (with that stage's learned step size), then on real data.
+- sequential: every stage is plain MTT on the original trajectories, ignoring the others.
+- union: one stage holding all P × ipc images per class (plain MTT at the total IPC).
+All three are evaluated the same progressive way (pdd.evaluate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from pdd.augment import DiffAugment
+from pdd.buffers import ExpertConfig, generate_buffers
+from pdd.data import Splits, sample_per_class
+from pdd.methods import mtt
+from pdd.runtime import derive_seed
+from pdd.synthetic import SyntheticStage, union
+from pdd.train import TrainConfig, evaluate, train_classifier
+from pdd.trajectory import Trajectory, load_flat
+
+SCHEDULES = ("progressive", "sequential", "union")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    stages: int
+    ipc_per_stage: int
+
+    def ipcs(self) -> list[int]:
+        if self.name == "union":
+            return [self.stages * self.ipc_per_stage]
+        return [self.ipc_per_stage] * self.stages
+
+
+@dataclass(frozen=True)
+class StageSetup:
+    """What every stage of a schedule shares."""
+
+    data: Splits
+    make_model: Callable[[int], nn.Module]
+    mtt: mtt.MTTConfig
+    experts: ExpertConfig  # for the transition trajectories (epochs = M + E + 1)
+    train: TrainConfig  # transitions and validation scoring (lr replaced by the stage's)
+    transition_epochs: int
+    select_epochs: int
+    select_nets: int
+    augment: DiffAugment | None
+    seed: int
+
+
+def real_init(data: Splits, ipc: int, seed: int) -> tuple[Tensor, Tensor]:
+    """Random real training images of every class: MTT's initialisation."""
+    picked = sample_per_class(data.train_y.cpu(), ipc, torch.Generator().manual_seed(seed))
+    picked = picked.to(data.train_x.device)
+    return data.train_x[picked].clone(), data.train_y[picked].clone()
+
+
+def train_from(
+    setup: StageSetup,
+    start: Tensor,
+    images: Tensor,
+    labels: Tensor,
+    lr: float,
+    epochs: int,
+    seed: int,
+) -> nn.Module:
+    """A network loaded with flat params `start`, trained on (images, labels) at step `lr`."""
+    model = load_flat(setup.make_model(seed), start)
+    config = replace(setup.train, epochs=epochs, lr=lr)
+    return train_classifier(model, images, labels, config, seed=seed, augment=setup.augment).model
+
+
+def validation_scorer(
+    setup: StageSetup, starts: list[Tensor], frozen: tuple[Tensor, Tensor] | None, labels: Tensor
+) -> Callable[[Tensor, float], float]:
+    """score(images, lr): mean validation accuracy of nets trained from `starts` on the
+    stage's union. Validation only: test is never used for selection."""
+
+    def score(images: Tensor, lr: float) -> float:
+        x, y = (
+            (images, labels)
+            if frozen is None
+            else (torch.cat([frozen[0], images]), torch.cat([frozen[1], labels]))
+        )
+        accuracies = []
+        for k, start in enumerate(starts[: setup.select_nets]):
+            model = train_from(
+                setup, start, x, y, lr, setup.select_epochs, derive_seed(setup.seed, "select", k)
+            )
+            accuracies.append(evaluate(model, setup.data.val_x, setup.data.val_y)[0])
+        return sum(accuracies) / len(accuracies)
+
+    return score
+
+
+def run_schedule(
+    schedule: Schedule,
+    setup: StageSetup,
+    experts: list[Trajectory],
+    *,
+    folder: Path,
+    work: Path,
+    progress: bool = True,
+) -> list[SyntheticStage]:
+    """Distil every stage of `schedule` into `folder` (resumable through `work`)."""
+    stages: list[SyntheticStage] = []
+    trajectories = experts
+    starts = [t.params[0] for t in experts]  # transition parameters, per expert
+    template = setup.make_model(0)
+    for index, ipc in enumerate(schedule.ipcs()):
+        stage_seed = derive_seed(setup.seed, schedule.name, index)
+        conditioned = schedule.name == "progressive" and index > 0
+        frozen = union(stages) if conditioned else None
+        images, labels = real_init(setup.data, ipc, stage_seed)
+        result = mtt.distill(
+            template,
+            trajectories,
+            images,
+            labels,
+            setup.mtt,
+            frozen_images=None if frozen is None else frozen[0],
+            frozen_labels=None if frozen is None else frozen[1],
+            augment=setup.augment,
+            score=validation_scorer(
+                setup, starts if conditioned else [t.params[0] for t in experts], frozen, labels
+            ),
+            seed=stage_seed,
+            checkpoint=work / f"{schedule.name}_stage{index + 1}.pt",
+            progress=progress,
+        )
+        stages.append(
+            SyntheticStage(
+                result.images,
+                labels,
+                result.lr,
+                {
+                    "stage": index + 1,
+                    "schedule": schedule.name,
+                    "best_val": result.best_val,
+                    "best_iteration": result.best_iteration,
+                    "seconds": result.seconds,
+                },
+            )
+        )
+        if schedule.name == "progressive" and index + 1 < schedule.stages:
+            starts, trajectories = transition(setup, stages, starts, index, work)
+    return stages
+
+
+def transition(
+    setup: StageSetup, stages: list[SyntheticStage], starts: list[Tensor], index: int, work: Path
+) -> tuple[list[Tensor], list[Trajectory]]:
+    """Train each expert's start on S_≤i with α_i, then on real data: stage i+1's buffer."""
+    images, labels = union(stages)
+    lr = stages[-1].lr
+    new_starts = []
+    for k, start in enumerate(starts):
+        model = train_from(
+            setup,
+            start.to(images.device),
+            images,
+            labels,
+            lr,
+            setup.transition_epochs,
+            derive_seed(setup.seed, "transition", index, k),
+        )
+        new_starts.append(torch.cat([p.detach().reshape(-1) for p in model.parameters()]).cpu())
+    buffers = generate_buffers(
+        setup.make_model,
+        len(starts),
+        setup.data,
+        setup.experts,
+        seed=derive_seed(setup.seed, "transition-buffer", index),
+        folder=work / f"buffer_stage{index + 2}",
+        augment=setup.augment,
+        starts=new_starts,
+        progress=False,
+    )
+    return new_starts, buffers

@@ -1,0 +1,83 @@
+"""A distilled set, stage by stage: images (normalised, as the network sees them), labels
+and the learned step size, saved as plain tensors (`torch.load(weights_only=True)` works)
+with a small JSON manifest and a PNG grid per stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from pdd import plots
+from pdd.data import ZCA, DatasetSpec, denormalize
+from pdd.io import atomic_path, read_json, write_json
+
+
+@dataclass
+class SyntheticStage:
+    images: Tensor
+    labels: Tensor
+    lr: float
+    info: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def ipc(self) -> int:
+        return int(torch.bincount(self.labels).max())
+
+
+def union(stages: list[SyntheticStage]) -> tuple[Tensor, Tensor]:
+    """S_1 ∪ … ∪ S_k as one (images, labels) pair, earlier stages first."""
+    return torch.cat([s.images for s in stages]), torch.cat([s.labels for s in stages])
+
+
+def stage_file(folder: Path, index: int) -> Path:
+    return Path(folder) / f"stage_{index + 1}.pt"
+
+
+def save_stages(folder: Path, stages: list[SyntheticStage], spec: DatasetSpec, zca: ZCA | None):
+    """Write every stage (.pt + .png) and `manifest.json` describing them."""
+    folder = Path(folder)
+    for index, stage in enumerate(stages):
+        with atomic_path(stage_file(folder, index)) as tmp:
+            torch.save(
+                {
+                    "images": stage.images.detach().cpu(),
+                    "labels": stage.labels.cpu(),
+                    "lr": torch.tensor(stage.lr),
+                },
+                tmp,
+            )
+        grid = plots.image_grid(
+            grid_order(denormalize(stage.images.detach().cpu(), spec, zca), stage.labels.cpu()),
+            rows=spec.num_classes if stage.ipc > 1 else 1,
+        )
+        plots.save(grid, folder / f"stage_{index + 1}")
+    write_json(
+        folder / "manifest.json",
+        {
+            "dataset": spec.name,
+            "stages": [
+                {"file": stage_file(folder, i).name, "ipc": s.ipc, "lr": s.lr, **s.info}
+                for i, s in enumerate(stages)
+            ],
+        },
+    )
+
+
+def grid_order(images: Tensor, labels: Tensor) -> Tensor:
+    """Images sorted by class, so each grid row is one class."""
+    return images[torch.argsort(labels, stable=True)]
+
+
+def load_stages(folder: Path) -> list[SyntheticStage]:
+    manifest = read_json(Path(folder) / "manifest.json")
+    stages = []
+    for entry in manifest["stages"]:
+        payload = torch.load(Path(folder) / entry["file"], weights_only=True)
+        info = {k: v for k, v in entry.items() if k not in ("file", "ipc", "lr")}
+        stages.append(
+            SyntheticStage(payload["images"], payload["labels"], float(payload["lr"]), info)
+        )
+    return stages

@@ -1,0 +1,206 @@
+"""Trajectories, expert buffers and MTT on tiny problems: file round trips, resume equals
+an uninterrupted run, the matching loss is zero for a student that reproduces the expert,
+frozen earlier stages stay bit-identical, and faults are caught at their iteration."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+import torch
+
+from pdd.buffers import ExpertConfig, generate_buffers, load_buffers, shard_indices, train_expert
+from pdd.data import Splits, get_spec
+from pdd.methods import mtt
+from pdd.models import get_model
+from pdd.trajectory import Trajectory, flatten_params, load_flat, param_layout
+
+SPEC = dataclasses.replace(get_spec("fashion-mnist"), image_size=8, num_classes=3)
+
+
+def make_model(seed: int) -> torch.nn.Module:
+    return get_model(
+        "convnet", in_channels=1, num_classes=3, image_size=8, width=4, depth=2, seed=seed
+    )
+
+
+def tiny_splits(seed: int = 0) -> Splits:
+    generator = torch.Generator().manual_seed(seed)
+
+    def part(n):
+        y = torch.arange(3).repeat(n)
+        x = torch.randn(3 * n, 1, 8, 8, generator=generator) + y.view(-1, 1, 1, 1).float()
+        return x, y
+
+    (tx, ty), (vx, vy), (sx, sy) = part(20), part(4), part(4)
+    return Splits(tx, ty, vx, vy, sx, sy, SPEC, ("a", "b", "c"))
+
+
+EXPERT = ExpertConfig(epochs=3, lr=0.05, batch_size=16)
+CONFIG = mtt.MTTConfig(
+    iterations=6,
+    syn_steps=3,
+    expert_epochs=1,
+    max_start_epoch=2,
+    batch_syn=6,
+    lr_img=10.0,
+    lr_lr=0.01,
+    lr_init=0.05,
+    eval_every=3,
+    checkpoint_every=2,
+)
+
+
+@pytest.fixture(scope="module")
+def experts(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("buffers")
+    return generate_buffers(
+        make_model, 2, tiny_splits(), EXPERT, seed=0, folder=folder, progress=False
+    )
+
+
+def test_trajectory_file_round_trip(tmp_path, experts):
+    experts[0].save(tmp_path / "t.pt")
+    loaded = Trajectory.load(tmp_path / "t.pt")
+    assert torch.equal(loaded.params, experts[0].params) and loaded.layout == experts[0].layout
+    assert loaded.complete and loaded.epochs == 3 and "test_acc" in loaded.metrics
+
+
+def test_truncated_checkpoint_is_ignored_with_a_warning(tmp_path, experts):
+    experts[0].save(tmp_path / "t.pt")
+    data = (tmp_path / "t.pt").read_bytes()
+    (tmp_path / "t.pt").write_bytes(data[: len(data) // 2])
+    with pytest.warns(UserWarning, match="unreadable checkpoint"):
+        assert Trajectory.load_or_none(tmp_path / "t.pt") is None
+
+
+def test_flat_params_round_trip():
+    model = make_model(0)
+    other = load_flat(make_model(1), flatten_params(model))
+    assert torch.equal(flatten_params(other), flatten_params(model))
+
+
+def test_buffer_resume_equals_uninterrupted(tmp_path, experts):
+    data = tiny_splits()
+    partial = dataclasses.replace(EXPERT, epochs=1)
+    train_expert(make_model, 0, data, partial, seed=0, folder=tmp_path)  # "killed" after 1 epoch
+    saved = Trajectory.load(tmp_path / "expert_000.pt")
+    saved.complete = False
+    saved.save(tmp_path / "expert_000.pt")
+    resumed = train_expert(make_model, 0, data, EXPERT, seed=0, folder=tmp_path)
+    assert torch.equal(resumed.params, experts[0].params)
+
+
+def test_shards_are_disjoint_and_cover_everything():
+    shards = [shard_indices(7, i, 3) for i in range(3)]
+    assert sorted(sum(shards, [])) == list(range(7))
+
+
+def test_sharded_buffers_equal_single_process(tmp_path, experts):
+    data = tiny_splits()
+    for shard in range(2):
+        generate_buffers(
+            make_model,
+            2,
+            data,
+            EXPERT,
+            seed=0,
+            folder=tmp_path,
+            shard=shard,
+            num_shards=2,
+            progress=False,
+        )
+    merged = load_buffers(tmp_path, 2)
+    assert all(torch.equal(a.params, b.params) for a, b in zip(merged, experts, strict=True))
+
+
+def test_matching_loss_is_zero_when_the_student_reproduces_the_expert():
+    model, data = make_model(0), tiny_splits()
+    images, labels = data.train_x[:9], data.train_y[:9]
+    start = flatten_params(model)
+    config = dataclasses.replace(CONFIG, syn_steps=2, batch_syn=4, expert_epochs=1)
+    # The "expert" takes exactly the student's two SGD steps on the same batches.
+    student = Trajectory(torch.stack([start, start]), param_layout(model), 0)
+    lr = torch.tensor(0.1)
+    mtt.matching_loss(model, student, 0, images, labels, lr, config, augment=None, seed=3)
+    theta = start.clone().requires_grad_(True)
+    for batch in mtt._batch_indices(
+        9, 4, 2, torch.Generator().manual_seed(mtt.derive_seed(3, "batches"))
+    ):
+        logits = torch.func.functional_call(
+            model, mtt.unflatten(theta, student.layout), (images[batch],)
+        )
+        (grad,) = torch.autograd.grad(
+            torch.nn.functional.cross_entropy(logits, labels[batch]), theta
+        )
+        theta = (theta - lr * grad).detach().requires_grad_(True)
+    expert = Trajectory(torch.stack([start, theta.detach()]), param_layout(model), 0)
+    loss = mtt.matching_loss(model, expert, 0, images, labels, lr, config, augment=None, seed=3)
+    assert loss.item() < 1e-10
+    far = mtt.matching_loss(model, expert, 0, images, labels, lr * 0, config, augment=None, seed=3)
+    assert far.item() == pytest.approx(1.0)
+
+
+def run_distill(experts, data, checkpoint=None, config=CONFIG, **kwargs):
+    images, labels = data.train_x[:6].clone(), data.train_y[:6].clone()
+    return mtt.distill(
+        make_model(0),
+        experts,
+        images,
+        labels,
+        config,
+        seed=1,
+        checkpoint=checkpoint,
+        progress=False,
+        **kwargs,
+    )
+
+
+def test_distillation_moves_images_and_lr(experts):
+    data = tiny_splits()
+    result = run_distill(experts, data)
+    assert not torch.equal(result.images, data.train_x[:6])
+    assert result.lr > 0 and len([h for h in result.history if "loss" in h]) == 6
+
+
+def test_distillation_resume_equals_uninterrupted(tmp_path, experts):
+    data = tiny_splits()
+    scorer = lambda images, lr: float(images.sum())  # deterministic stand-in  # noqa: E731
+    full = run_distill(experts, data, score=scorer)
+    short = dataclasses.replace(CONFIG, iterations=4)
+    run_distill(experts, data, tmp_path / "ck.pt", short, score=scorer)  # "killed" at 4
+    resumed = run_distill(experts, data, tmp_path / "ck.pt", score=scorer)
+    assert torch.equal(resumed.images, full.images) and resumed.lr == full.lr
+
+
+def test_frozen_stage_stays_bit_identical_and_conditions_the_result(experts):
+    data = tiny_splits()
+    frozen_x, frozen_y = data.train_x[6:12].clone(), data.train_y[6:12].clone()
+    before = frozen_x.clone()
+    conditioned = run_distill(experts, data, frozen_images=frozen_x, frozen_labels=frozen_y)
+    alone = run_distill(experts, data)
+    assert torch.equal(frozen_x, before)
+    assert not torch.equal(conditioned.images, alone.images)
+
+
+def test_nan_in_images_is_caught_at_its_iteration(experts):
+    data = tiny_splits()
+    images = data.train_x[:6].clone()
+    images[0, 0, 0, 0] = math.nan
+    with pytest.raises(mtt.DistillationDiverged, match="iteration 0"):
+        mtt.distill(
+            make_model(0), experts, images, data.train_y[:6], CONFIG, seed=1, progress=False
+        )
+
+
+def test_collapsing_step_size_is_caught(experts):
+    config = dataclasses.replace(CONFIG, lr_init=1e-7)
+    with pytest.raises(mtt.DistillationDiverged, match="step size collapsed"):
+        run_distill(experts, tiny_splits(), config=config)
+
+
+def test_too_short_trajectories_are_refused(experts):
+    config = dataclasses.replace(CONFIG, max_start_epoch=3)
+    with pytest.raises(ValueError, match="max_start_epoch"):
+        run_distill(experts, tiny_splits(), config=config)
