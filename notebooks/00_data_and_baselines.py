@@ -29,12 +29,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 import torch
-from pdd.augment import DiffAugment, DSAConfig, parse_strategy
-from pdd.models import count_parameters, get_model
 
 from pdd import plots
+from pdd.augment import DiffAugment, DSAConfig, parse_strategy
 from pdd.data import denormalize, load_splits, sample_per_class
 from pdd.io import write_csv, write_json
+from pdd.models import count_parameters, get_model
 from pdd.runtime import derive_seed, setup
 from pdd.train import TrainConfig, evaluate_synthetic_set
 
