@@ -13,11 +13,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from pdd.augment import parse_strategy
 from pdd.data.registry import DATASET_NAMES
 from pdd.models import MODEL_NAMES, NORMS
+from pdd.progressive import SCHEDULES
 
 PROFILES = ("smoke", "default", "paper")
 OVERLAY_PROFILES = ("smoke", "paper")
@@ -93,11 +101,60 @@ class Baselines(Section):
         return value
 
 
+class Buffers(Section):
+    """Expert trajectories on real data (MTT's buffer.py)."""
+
+    num_experts: int = Field(ge=1)
+    epochs: int = Field(ge=1, description="snapshots per expert = epochs + 1")
+    lr_teacher: float = Field(gt=0)
+    batch_size: int = Field(ge=1)
+    examples_per_epoch: int | None = Field(None, ge=1, description="class-balanced subset")
+
+
+class Distill(Section):
+    """MTT per stage and the PDD schedules."""
+
+    stages: int = Field(ge=1)
+    ipc_per_stage: int = Field(ge=1)
+    schedules: list[Literal[SCHEDULES]] = Field(min_length=1)
+    iterations: int = Field(ge=1, description="per stage; union gets stages × iterations")
+    syn_steps: int = Field(ge=1)
+    expert_epochs: int = Field(ge=1)
+    max_start_epoch: int = Field(ge=1)
+    batch_syn: int = Field(ge=1)
+    lr_img: float = Field(gt=0)
+    lr_lr: float = Field(ge=0)
+    eval_every: int = Field(ge=1)
+    checkpoint_every: int = Field(ge=1)
+    select_nets: int = Field(ge=1)
+    select_epochs: int = Field(ge=1)
+    transition_epochs: int = Field(ge=1)
+
+
+class Evaluate(Section):
+    stage_epochs: int = Field(ge=1, description="epochs per stage of progressive evaluation")
+
+
 class Params(Section):
     common: Common
     net: Net
     eval: Eval
     baselines: Baselines
+    buffers: Buffers
+    distill: Distill
+    evaluate: Evaluate
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Params:
+        needed = self.distill.max_start_epoch + self.distill.expert_epochs
+        if self.buffers.epochs < needed:
+            raise ValueError(
+                f"buffers.epochs ({self.buffers.epochs}) must be >= distill.max_start_epoch + "
+                f"distill.expert_epochs ({needed})"
+            )
+        if self.net.norm == "batch" and self.net.name == "convnet":
+            raise ValueError("net.norm: trajectory matching needs 'instance' or 'none'")
+        return self
 
 
 SECTIONS = tuple(Params.model_fields)
@@ -132,11 +189,14 @@ def resolve_raw(raw: dict[str, Any], profile: str) -> dict[str, Any]:
     return _deep_merge(base, raw.get("profiles", {}).get(profile) or {})
 
 
-def notebook_parameters(params: Params, section: str) -> dict[str, Any]:
+def notebook_parameters(
+    params: Params, section: str, upstream: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """The flat parameter dict a stage's notebook receives: `common` and the stage's own
-    section unprefixed, shared sections prefixed (`net_width`, `eval_epochs`)."""
+    section unprefixed; shared and `upstream` sections prefixed (`net_width`,
+    `buffers_epochs`)."""
     flat: dict[str, Any] = dict(params.common.model_dump())
-    for shared in PREFIXED_SECTIONS:
+    for shared in (*PREFIXED_SECTIONS, *upstream):
         for key, value in getattr(params, shared).model_dump().items():
             flat[f"{shared}_{key}"] = value
     if section not in PREFIXED_SECTIONS and section != "common":
@@ -207,7 +267,7 @@ def _describe(error: ValidationError) -> str:
     """One readable line per problem: `eval.epochs = 0: Input should be greater than 0`."""
     problems = []
     for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"])
+        key = ".".join(str(part) for part in item["loc"]) or "params"
         if item["type"] == "extra_forbidden":
             allowed = ", ".join(_fields_at(item["loc"][:-1]))
             problems.append(f"{key}: unknown key; allowed keys here: {allowed}")

@@ -22,3 +22,14 @@ RAW_DATA = ROOT / "data" / "raw"
 PREPARED_DATA = ROOT / "data" / "prepared"
 ARTIFACTS = ROOT / "artifacts"
 REPORTS = ROOT / "reports"
+
+
+def work_dir(artifacts: str | Path, name: str, key: dict) -> Path:
+    """Where a stage keeps resumable state: outside its DVC outputs (which DVC deletes before
+    rerunning a stage) and keyed by the parameters that shape it, so a rerun with the same
+    parameters resumes and one with other parameters starts clean."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+    return Path(artifacts) / "work" / f"{name}-{digest[:12]}"

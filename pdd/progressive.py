@@ -148,6 +148,7 @@ def run_schedule(
                     "best_val": result.best_val,
                     "best_iteration": result.best_iteration,
                     "seconds": result.seconds,
+                    "history": result.history,
                 },
             )
         )

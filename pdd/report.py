@@ -1,8 +1,10 @@
-"""The cheap last stage: publish metrics, tables, figures and executed notebooks from the
-DVC-cached `artifacts/` into git-tracked `reports/`, so a fresh clone shows every result.
+"""The cheap last stage: publish metrics, tables, figures, distilled sets and executed
+notebooks from the DVC-cached `artifacts/` into git-tracked `reports/`, so a fresh clone
+shows every result without running anything.
 
-Layout produced: reports/metrics/<stage>.json, reports/tables/<stage>/<name>.csv,
-reports/figures/<stage>/<name>.{png,svg}, reports/notebooks/<notebook>.ipynb.
+Every folder `artifacts/<a>/<b>/` holding a `metrics.json` is published as
+reports/metrics/<a>_<b>.json, reports/tables/<a>/<b>/*.csv, reports/figures/<a>/<b>/*
+(its PNG/SVG files and its `figures/` folder) and, for distilled sets, reports/sets/<a>/<b>/.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from pathlib import Path
 
 from pdd.paths import ROOT
 
-PUBLISHED_FOLDERS = ("metrics", "tables", "figures", "notebooks")
+PUBLISHED_FOLDERS = ("metrics", "tables", "figures", "notebooks", "sets")
+SKIPPED = ("notebooks", "work")
 
 
 def publish(artifacts: Path, prepared: Path, reports: Path) -> list[Path]:
@@ -20,15 +23,20 @@ def publish(artifacts: Path, prepared: Path, reports: Path) -> list[Path]:
     for folder in PUBLISHED_FOLDERS:
         shutil.rmtree(reports / folder, ignore_errors=True)
     written = [_copy(prepared / "summary.json", reports / "metrics" / "data.json")]
-    for stage in sorted(p for p in artifacts.iterdir() if p.is_dir() and p.name != "notebooks"):
-        if (stage / "metrics.json").is_file():
-            written.append(
-                _copy(stage / "metrics.json", reports / "metrics" / f"{stage.name}.json")
-            )
-        for table in sorted(stage.glob("*.csv")):
-            written.append(_copy(table, reports / "tables" / stage.name / table.name))
-        for figure in sorted((stage / "figures").glob("*")):
-            written.append(_copy(figure, reports / "figures" / stage.name / figure.name))
+    for metrics in sorted(artifacts.rglob("metrics.json")):
+        source = metrics.parent
+        relative = source.relative_to(artifacts)
+        if relative.parts[0] in SKIPPED:
+            continue
+        written.append(_copy(metrics, reports / "metrics" / f"{'_'.join(relative.parts)}.json"))
+        for table in sorted(source.glob("*.csv")):
+            written.append(_copy(table, reports / "tables" / relative / table.name))
+        pictures = [*source.glob("*.png"), *source.glob("*.svg"), *(source / "figures").glob("*")]
+        for picture in sorted(pictures):
+            written.append(_copy(picture, reports / "figures" / relative / picture.name))
+        if (source / "manifest.json").is_file():  # a distilled set: small, and worth sharing
+            for part in sorted([source / "manifest.json", *source.glob("stage_*.pt")]):
+                written.append(_copy(part, reports / "sets" / relative / part.name))
     for notebook in sorted((artifacts / "notebooks").glob("*.ipynb")):
         written.append(_publish_notebook(notebook, reports / "notebooks" / notebook.name))
     return written

@@ -23,11 +23,21 @@ from pdd.data import DataFileError, prepare_dataset
 from pdd.io import write_json
 from pdd.notebook import execute
 from pdd.params import Params, ParamsError, load_params, notebook_parameters
+from pdd.progressive import SCHEDULES
 from pdd.report import publish
 
-# stage name -> (notebook file stem, params section it reads besides common/net/eval)
+# stage name -> (notebook file stem, its params section, upstream sections it also reads)
+# Every notebook also gets common, net and eval.
 NOTEBOOK_STAGES = {
-    "baselines": ("00_data_and_baselines", "baselines"),
+    "baselines": ("00_data_and_baselines", "baselines", ()),
+    "buffers": ("01_buffers", "buffers", ()),
+    "distill": ("02_distill", "distill", ("buffers",)),
+    "evaluate": ("03_evaluate", "evaluate", ("distill",)),
+}
+# Per-run choices that are not hyper-parameters (DVC foreach items, shards): name -> default.
+ITEMS = {
+    "buffers": {"shard": 0, "num_shards": 1},
+    "distill": {"schedule": "progressive"},
 }
 STAGES = ("data", *NOTEBOOK_STAGES, "report")
 
@@ -72,16 +82,38 @@ def run_data(params: Params, workspace: Workspace) -> None:
     write_json(workspace.prepared / "summary.json", summary)
 
 
-def run_notebook(stage: str, params: Params, workspace: Workspace) -> None:
-    stem, section = NOTEBOOK_STAGES[stage]
-    parameters = notebook_parameters(params, section)
+def run_notebook(
+    stage: str, params: Params, workspace: Workspace, items: dict[str, Any] | None = None
+) -> None:
+    stem, section, upstream = NOTEBOOK_STAGES[stage]
+    chosen = stage_items(stage, items or {})
+    parameters = notebook_parameters(params, section, upstream) | chosen
     parameters["prepared_dir"] = _relative(workspace.prepared)
     parameters["artifacts_dir"] = _relative(workspace.artifacts)
+    suffix = "".join(f"_{value}" for key, value in chosen.items() if key == "schedule")
     execute(
         paths.NOTEBOOKS / f"{stem}.py",
-        workspace.artifacts / "notebooks" / f"{stem}.ipynb",
+        workspace.artifacts / "notebooks" / f"{stem}{suffix}.ipynb",
         parameters,
     )
+
+
+def stage_items(stage: str, given: dict[str, Any]) -> dict[str, Any]:
+    allowed = ITEMS.get(stage, {})
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        raise ParamsError(
+            f"--item {unknown[0]}: not an item of stage {stage}; "
+            f"allowed: {sorted(allowed) or 'none'}"
+        )
+    chosen = allowed | given
+    if stage == "distill" and chosen["schedule"] not in SCHEDULES:
+        raise ParamsError(
+            f"--item schedule={chosen['schedule']!r}; allowed: {', '.join(SCHEDULES)}"
+        )
+    if stage == "buffers" and not 0 <= chosen["shard"] < chosen["num_shards"]:
+        raise ParamsError(f"--item shard={chosen['shard']} must be in 0..num_shards-1")
+    return chosen
 
 
 def _relative(path: Path) -> str:
@@ -92,12 +124,12 @@ def _relative(path: Path) -> str:
         return str(path.resolve())
 
 
-def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+def parse_overrides(pairs: list[str], flag: str = "--set") -> dict[str, Any]:
     overrides = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise ParamsError(f"--set {pair!r}: expected key=value, e.g. eval.epochs=10")
+            raise ParamsError(f"{flag} {pair!r}: expected key=value, e.g. eval.epochs=10")
         overrides[key.strip()] = yaml.safe_load(value)
     return overrides
 
@@ -107,6 +139,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stage", choices=STAGES)
     parser.add_argument("--profile", help="smoke | default | paper (default: params.yaml)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="K=V")
+    parser.add_argument(
+        "--item",
+        dest="items",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="per-run choice: schedule=progressive (distill), shard=0 num_shards=2 (buffers)",
+    )
     parser.add_argument("--params", type=Path, default=paths.PARAMS_FILE)
     parser.add_argument("--workdir", type=Path, default=paths.ROOT, help="where outputs go")
     args = parser.parse_args(argv)
@@ -122,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.stage == "report":
             publish(workspace.artifacts, workspace.prepared, workspace.reports)
         else:
-            run_notebook(args.stage, params, workspace)
+            run_notebook(args.stage, params, workspace, parse_overrides(args.items, "--item"))
     except (ParamsError, DataFileError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

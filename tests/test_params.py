@@ -11,7 +11,7 @@ import yaml
 from pdd.notebook import check_parameters
 from pdd.params import PROFILES, ParamsError, load_params, notebook_parameters
 from pdd.paths import NOTEBOOKS, PARAMS_FILE
-from pdd.run import NOTEBOOK_STAGES, main
+from pdd.run import ITEMS, NOTEBOOK_STAGES, main
 
 RUNNER_KEYS = {"prepared_dir": "data/prepared", "artifacts_dir": "artifacts"}
 
@@ -40,8 +40,9 @@ def test_overrides_apply_after_profile():
 
 @pytest.mark.parametrize("stage", sorted(NOTEBOOK_STAGES))
 def test_every_param_reaches_its_notebook(stage):
-    stem, section = NOTEBOOK_STAGES[stage]
-    parameters = notebook_parameters(load_params(PARAMS_FILE), section) | RUNNER_KEYS
+    stem, section, upstream = NOTEBOOK_STAGES[stage]
+    parameters = notebook_parameters(load_params(PARAMS_FILE), section, upstream) | RUNNER_KEYS
+    parameters |= ITEMS.get(stage, {})
     check_parameters(NOTEBOOKS / f"{stem}.py", parameters)  # raises on any mismatch
 
 

@@ -4,25 +4,35 @@ executes every notebook), on the real Fashion-MNIST mirror, into a temporary wor
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
+import torch
 
-from pdd.paths import ROOT
-from pdd.run import NOTEBOOK_STAGES
+from pdd.params import load_params
+from pdd.paths import PARAMS_FILE, ROOT
 
 pytestmark = pytest.mark.slow
+SCHEDULES = load_params(PARAMS_FILE, profile="smoke").distill.schedules
+RUNS = [
+    ["data"],
+    ["baselines"],
+    ["buffers"],
+    *(["distill", "--item", f"schedule={name}"] for name in SCHEDULES),
+    ["evaluate"],
+    ["report"],
+]
 
 
-def run_stage(stage: str, workdir, mirror) -> subprocess.CompletedProcess:
-    env_cmd = [sys.executable, "-m", "pdd.run", stage, "--profile", "smoke", "--workdir", workdir]
+def run_stage(args: list[str], workdir, mirror) -> subprocess.CompletedProcess:
     return subprocess.run(
-        env_cmd,
+        [sys.executable, "-m", "pdd.run", *args, "--profile", "smoke", "--workdir", str(workdir)],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={**__import__("os").environ, "PDD_DATA_MIRROR": str(mirror)},
+        env={**os.environ, "PDD_DATA_MIRROR": str(mirror)},
         timeout=600,
     )
 
@@ -30,11 +40,9 @@ def run_stage(stage: str, workdir, mirror) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory, data_mirror):
     workdir = tmp_path_factory.mktemp("smoke")
-    for stage in ("data", *NOTEBOOK_STAGES, "report"):
-        done = run_stage(stage, str(workdir), data_mirror)
-        assert done.returncode == 0, (
-            f"{stage} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-        )
+    for args in RUNS:
+        done = run_stage(args, workdir, data_mirror)
+        assert done.returncode == 0, f"{args} failed:\n{done.stderr[-3000:]}"
     return workdir
 
 
@@ -45,8 +53,12 @@ def test_data_stage_verifies_and_summarises(smoke_run):
 
 
 def test_every_notebook_is_executed_and_published(smoke_run):
-    for stem, _ in NOTEBOOK_STAGES.values():
-        executed = json.loads((smoke_run / "reports" / "notebooks" / f"{stem}.ipynb").read_text())
+    published = sorted(p.name for p in (smoke_run / "reports" / "notebooks").glob("*.ipynb"))
+    expected = ["00_data_and_baselines.ipynb", "01_buffers.ipynb"]
+    expected += [f"02_distill_{name}.ipynb" for name in SCHEDULES] + ["03_evaluate.ipynb"]
+    assert published == sorted(expected)
+    for name in published:
+        executed = json.loads((smoke_run / "reports" / "notebooks" / name).read_text())
         assert executed["metadata"]["papermill"]["exception"] is None
         assert str(ROOT) not in json.dumps(executed)
 
@@ -59,7 +71,27 @@ def test_baselines_metrics_have_every_ipc(smoke_run):
     assert (smoke_run / "reports" / "figures" / "baselines" / "class_examples.png").is_file()
 
 
+def test_distilled_sets_load_with_plain_torch(smoke_run):
+    params = load_params(PARAMS_FILE, profile="smoke").distill
+    for name in SCHEDULES:
+        folder = smoke_run / "reports" / "sets" / "distill" / name
+        stages = sorted(folder.glob("stage_*.pt"))
+        assert len(stages) == (1 if name == "union" else params.stages)
+        payload = torch.load(stages[0], weights_only=True)
+        assert payload["images"].shape[1:] == (1, 28, 28) and float(payload["lr"]) > 0
+
+
+def test_progressive_sets_keep_earlier_stages(smoke_run):
+    """The evaluation table names every method and the per-stage curve has every stage."""
+    metrics = json.loads((smoke_run / "reports" / "metrics" / "evaluate.json").read_text())
+    assert "PDD (progressive)" in metrics["headline"] and "pdd_minus_mtt" in metrics
+    rows = (smoke_run / "reports" / "tables" / "evaluate" / "progressive.csv").read_text()
+    assert (
+        rows.count("progressive,") == 2 * load_params(PARAMS_FILE, profile="smoke").eval.num_seeds
+    )
+
+
 def test_failing_cell_fails_the_stage(tmp_path, data_mirror):
-    done = run_stage("baselines", str(tmp_path), data_mirror)  # no prepared data in tmp_path
-    assert done.returncode != 0
-    assert "DataFileError" in done.stderr or "error" in done.stderr
+    done = run_stage(["baselines"], tmp_path, data_mirror)  # no prepared data in tmp_path
+    assert done.returncode == 1
+    assert "DataFileError" in done.stderr

@@ -1,57 +1,34 @@
-"""Obtain a dataset's raw files, in this order: already in `data/raw/<name>/`; copied from
-a mirror folder (`PDD_DATA_MIRROR` or `common.data_mirror`, laid out `<mirror>/<name>/`);
-downloaded from the canonical URL. Every file is verified by MD5 before use, and copies and
-downloads land atomically, so an interrupted transfer never looks like a finished one."""
+"""Obtain a dataset's raw files. For each file, in this order: the copy already in
+`<raw_dir>/<name>/`; a copy from a mirror folder laid out `<mirror>/<name>/<file>`
+(`PDD_DATA_MIRROR`, or `common.data_mirror` in params.yaml); a download from the canonical
+URL. Every file is MD5-verified before use, and copies and downloads are written to a
+temporary file in the target folder, verified there, then renamed into place, so an
+interrupted or corrupt transfer never looks like a finished one."""
 
 from __future__ import annotations
 
-import gzip
-import hashlib
+import http.client
 import os
 import shutil
 import urllib.request
-import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 from tqdm import tqdm
 
+from pdd.data.checksum import CHUNK, verify
 from pdd.data.errors import DataFileError
 from pdd.data.registry import DatasetSpec, RemoteFile
 from pdd.io import atomic_path
 
 MIRROR_ENV = "PDD_DATA_MIRROR"
-CHUNK = 1 << 20
+DOWNLOAD_TIMEOUT_S = 60
 
 
 def mirror_from_env() -> Path | None:
-    value = os.environ.get(MIRROR_ENV)
+    """The mirror folder named by `PDD_DATA_MIRROR`, if set (machine-specific, not in git)."""
+    value = os.environ.get(MIRROR_ENV, "").strip()
     return Path(value) if value else None
-
-
-def md5_of(path: Path, *, decompressed: bool = False) -> str:
-    """MD5 of a file's bytes, or of its gzip-decompressed content, streamed."""
-    digest = hashlib.md5()
-    opener = gzip.open if decompressed else open
-    try:
-        with opener(path, "rb") as handle:
-            while chunk := handle.read(CHUNK):
-                digest.update(chunk)
-    except (OSError, EOFError, zlib.error) as error:  # truncated or not gzip at all
-        raise DataFileError(f"{path}: cannot be read ({error})") from None
-    return digest.hexdigest()
-
-
-def verify(path: Path, remote: RemoteFile, *, shown_as: str | Path | None = None) -> None:
-    """Raise DataFileError unless `path` has the expected checksum (named as `shown_as`)."""
-    try:
-        actual = md5_of(path, decompressed=remote.checksum_of == "decompressed")
-    except DataFileError as error:
-        raise DataFileError(str(error).replace(str(path), str(shown_as or path))) from None
-    if actual != remote.md5:
-        raise DataFileError(
-            f"{shown_as or path}: checksum mismatch (md5 {actual}, expected {remote.md5}); "
-            f"the file is corrupt or not the original {remote.name}"
-        )
 
 
 def materialize(
@@ -60,60 +37,81 @@ def materialize(
     mirror_dir: Path | None = None,
     allow_download: bool = True,
 ) -> dict[str, Path]:
-    """Return the verified local path of every file of `spec`, fetching what is missing."""
+    """The verified local path of every file of `spec`, under `raw_dir/<spec.name>/`."""
     folder = Path(raw_dir) / spec.name
+    mirror = Path(mirror_dir) / spec.name if mirror_dir is not None else None
     return {
-        remote.name: _obtain(remote, folder, spec.name, mirror_dir, allow_download)
+        remote.name: _obtain(remote, folder, mirror, allow_download, spec.name)
         for remote in spec.files
     }
 
 
 def _obtain(
-    remote: RemoteFile, folder: Path, dataset: str, mirror: Path | None, allow_download: bool
+    remote: RemoteFile, folder: Path, mirror: Path | None, allow_download: bool, dataset: str
 ) -> Path:
     target = folder / remote.name
-    problems = []
-    if target.exists():
+    tried: list[str] = []  # what went wrong with each source, for the final message
+    if target.is_file():
         try:
             verify(target, remote)
             return target
-        except DataFileError as error:
-            problems.append(str(error))
-    sources = []
+        except DataFileError as error:  # fall through: a mirror or download may repair it
+            tried.append(str(error))
+    else:
+        tried.append("not present")
+
     if mirror is not None:
-        sources.append(("mirror", Path(mirror) / dataset / remote.name))
+        source = mirror / remote.name
+        if source.is_file():
+            if _land(target, remote, source, lambda tmp: shutil.copyfile(source, tmp), tried):
+                return target
+        else:
+            tried.append(f"no mirror copy at {source}")
     if allow_download:
-        sources.append(("download", remote.url))
-    for kind, source in sources:
-        try:
-            with atomic_path(target) as tmp:
-                _copy(source, tmp) if kind == "mirror" else _download(source, tmp)
-                verify(tmp, remote, shown_as=source)
+        if _land(target, remote, remote.url, lambda tmp: _download(remote.url, tmp), tried):
             return target
-        except DataFileError as error:
-            problems.append(str(error))
-        except OSError as error:  # missing mirror file, network failure
-            problems.append(f"{source}: {kind} failed ({error.strerror or error})")
-    raise DataFileError(_how_to_provide(target, remote, dataset, problems))
+    else:
+        tried.append("download not allowed")
+    raise DataFileError(_how_to_provide(target, remote, dataset, tried))
 
 
-def _copy(source: Path, destination: Path) -> None:
-    shutil.copyfile(source, destination)
+def _land(
+    target: Path,
+    remote: RemoteFile,
+    source: str | Path,
+    fill: Callable[[Path], object],
+    tried: list[str],
+) -> bool:
+    """Fill a temporary file next to `target` from `source`, verify it, rename it into
+    place; on failure record why in `tried` and leave `target` untouched."""
+    try:
+        with atomic_path(target) as tmp:
+            fill(tmp)
+            verify(tmp, remote, shown_as=source)
+        return True
+    except DataFileError as error:
+        tried.append(str(error))
+    except (OSError, http.client.HTTPException, ValueError) as error:  # I/O or network
+        tried.append(f"{source}: cannot be fetched ({error})")
+    return False
 
 
 def _download(url: str, destination: Path) -> None:
-    with urllib.request.urlopen(url, timeout=60) as response, open(destination, "wb") as out:
+    with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
         total = int(response.headers.get("Content-Length") or 0) or None
-        with tqdm(total=total, unit="B", unit_scale=True, desc=Path(url).name) as bar:
+        with (
+            open(destination, "wb") as out,
+            tqdm(total=total, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1]) as bar,
+        ):
             while chunk := response.read(CHUNK):
                 out.write(chunk)
                 bar.update(len(chunk))
 
 
-def _how_to_provide(target: Path, remote: RemoteFile, dataset: str, problems: list[str]) -> str:
-    tried = "; ".join(problems) if problems else "not found and no mirror or download allowed"
+def _how_to_provide(target: Path, remote: RemoteFile, dataset: str, tried: list[str]) -> str:
     return (
-        f"{target}: missing or corrupt ({tried}). Provide it by placing the original "
-        f"{remote.name} there, or by setting {MIRROR_ENV} (or common.data_mirror) to a folder "
-        f"holding {dataset}/{remote.name}, or by allowing download from {remote.url}"
+        f"{target}: missing or corrupt ({'; '.join(tried)}). To provide it, either put the "
+        f"original {remote.name} in {target.parent}/, or set the {MIRROR_ENV} environment "
+        f"variable (or common.data_mirror in params.yaml) to a directory laid out as "
+        f"<mirror>/{dataset}/{remote.name}, or allow download from {remote.url}"
     )

@@ -61,9 +61,17 @@ _FASHION = DatasetSpec(
     ),
     format="idx",
     class_names=(
-        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-    ),  # fmt: skip
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ),
 )
 
 _MNIST = DatasetSpec(
@@ -99,9 +107,17 @@ _CIFAR10 = DatasetSpec(
     ),
     format="cifar-python",
     class_names=(
-        "airplane", "automobile", "bird", "cat", "deer",
-        "dog", "frog", "horse", "ship", "truck",
-    ),  # fmt: skip
+        "airplane",
+        "automobile",
+        "bird",
+        "cat",
+        "deer",
+        "dog",
+        "frog",
+        "horse",
+        "ship",
+        "truck",
+    ),
 )
 
 _CIFAR100 = DatasetSpec(
@@ -143,6 +159,5 @@ def get_spec(name: str) -> DatasetSpec:
     try:
         return DATASETS[name]
     except KeyError:
-        raise ValueError(
-            f"unknown dataset {name!r}; allowed: {', '.join(DATASET_NAMES)}"
-        ) from None
+        allowed = ", ".join(DATASET_NAMES)
+        raise ValueError(f"unknown dataset {name!r}; allowed: {allowed}") from None

@@ -1,5 +1,6 @@
-"""A dataset as in-memory float tensors: normalised, with a validation split carved from
-train (model selection never looks at test) and optional ZCA fitted on train only."""
+"""A dataset as in-memory float tensors: scaled to [0, 1] and normalised with the
+registry's per-channel statistics, with a class-balanced validation split carved from
+train (model selection never looks at test), and optional ZCA fitted on train only."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from pdd.data.prepare import load_prepared
+from pdd.data.prepared import load_prepared
 from pdd.data.registry import DatasetSpec, get_spec
 from pdd.data.splits import stratified_split
 from pdd.data.zca import ZCA
@@ -17,6 +18,8 @@ from pdd.data.zca import ZCA
 
 @dataclass
 class Splits:
+    """Normalised float32 NCHW images and int64 labels of each split."""
+
     train_x: Tensor
     train_y: Tensor
     val_x: Tensor
@@ -25,47 +28,51 @@ class Splits:
     test_y: Tensor
     spec: DatasetSpec
     class_names: tuple[str, ...]
-    zca: ZCA | None = None
+    zca: ZCA | None = None  # applied to all three splits when set
 
 
-def _stats(spec: DatasetSpec, device) -> tuple[Tensor, Tensor]:
-    mean = torch.tensor(spec.mean, device=device).view(1, -1, 1, 1)
-    std = torch.tensor(spec.std, device=device).view(1, -1, 1, 1)
+def _channel_stats(spec: DatasetSpec, like: Tensor) -> tuple[Tensor, Tensor]:
+    """Mean and std shaped (1, C, 1, 1), so they broadcast over a batch."""
+    mean = torch.tensor(spec.mean, dtype=torch.float32, device=like.device).view(1, -1, 1, 1)
+    std = torch.tensor(spec.std, dtype=torch.float32, device=like.device).view(1, -1, 1, 1)
     return mean, std
 
 
 def normalize(x_uint8: Tensor, spec: DatasetSpec) -> Tensor:
-    mean, std = _stats(spec, x_uint8.device)
+    """uint8 pixels (N, C, H, W) -> float32 (x / 255 - mean) / std, per channel."""
+    mean, std = _channel_stats(spec, x_uint8)
     return (x_uint8.float() / 255.0 - mean) / std
 
 
 def denormalize(x: Tensor, spec: DatasetSpec, zca: ZCA | None = None) -> Tensor:
-    """Back to [0, 1] pixel space (for image grids), undoing ZCA first if it was applied."""
+    """Back to [0, 1] pixels for image grids, undoing ZCA first when it was applied."""
     if zca is not None:
         x = zca.inverse(x)
-    mean, std = _stats(spec, x.device)
+    mean, std = _channel_stats(spec, x)
     return (x * std + mean).clamp(0, 1)
 
 
 def load_splits(
     name: str,
     prepared_dir: str | Path,
-    *,
     val_per_class: int = 500,
     seed: int = 0,
     zca: bool = False,
     device: str | torch.device = "cpu",
 ) -> Splits:
+    """The prepared dataset `name` as normalised train/val/test tensors on `device`."""
     spec = get_spec(name)
     data = load_prepared(name, prepared_dir)
     train_idx, val_idx = stratified_split(data["train_y"], val_per_class, seed)
-    full_x = normalize(data["train_x"], spec)
+    # index the uint8 tensor first: the float copy is then made once per split
+    train_x = normalize(data["train_x"][train_idx], spec)
+    val_x = normalize(data["train_x"][val_idx], spec)
     test_x = normalize(data["test_x"], spec)
-    train_x, val_x = full_x[train_idx], full_x[val_idx]
     whitening = None
     if zca:
-        whitening = ZCA.fit(train_x)
+        whitening = ZCA.fit(train_x)  # train part only: val and test stay unseen
         train_x, val_x, test_x = (whitening.transform(x) for x in (train_x, val_x, test_x))
+        whitening = whitening.to(device)
     return Splits(
         train_x=train_x.to(device),
         train_y=data["train_y"][train_idx].to(device),
