@@ -18,6 +18,7 @@ import torch
 from torch import Tensor, nn
 from tqdm import tqdm
 
+from pdd import checkpoint
 from pdd.augment import DiffAugment
 from pdd.data import Splits, sample_per_class
 from pdd.runtime import derive_seed
@@ -90,6 +91,20 @@ def train_expert(
 
     `start` replaces the random init (PDD's transition parameters)."""
     path = expert_path(folder, index)
+    with checkpoint.exclusive(folder, path.stem):
+        return _train_or_resume(make_model, index, data, config, seed, path, augment, start)
+
+
+def _train_or_resume(
+    make_model: Callable[[int], nn.Module],
+    index: int,
+    data: Splits,
+    config: ExpertConfig,
+    seed: int,
+    path: Path,
+    augment: DiffAugment | None,
+    start: Tensor | None,
+) -> Trajectory:
     expert_seed = derive_seed(seed, "expert", index)
     saved = Trajectory.load_or_none(path)
     if saved is not None and saved.complete:
@@ -99,6 +114,7 @@ def train_expert(
     if saved is not None and saved.epochs > 0:
         rows = list(saved.params)
         load_flat(model, rows[-1])
+        tqdm.write(f"expert {index} resumes after epoch {saved.epochs} of {config.epochs}")
     else:
         if start is not None:
             load_flat(model, start)

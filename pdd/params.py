@@ -130,6 +130,13 @@ class Distill(Section):
     select_epochs: int = Field(ge=1)
     transition_epochs: int = Field(ge=1)
 
+    @field_validator("schedules")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):  # DVC's foreach needs one stage per schedule
+            raise ValueError(f"schedules must be distinct, got {value}")
+        return value
+
 
 class Evaluate(Section):
     stage_epochs: int = Field(ge=1, description="epochs per stage of progressive evaluation")

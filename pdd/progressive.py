@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from pdd import checkpoint
 from pdd.augment import DiffAugment
 from pdd.buffers import ExpertConfig, generate_buffers
 from pdd.data import Splits, sample_per_class
@@ -112,6 +113,13 @@ def run_schedule(
     progress: bool = True,
 ) -> list[SyntheticStage]:
     """Distil every stage of `schedule` into `folder` (resumable through `work`)."""
+    with checkpoint.exclusive(work, schedule.name):
+        return _distil_stages(schedule, setup, experts, work, progress)
+
+
+def _distil_stages(
+    schedule: Schedule, setup: StageSetup, experts: list[Trajectory], work: Path, progress: bool
+) -> list[SyntheticStage]:
     stages: list[SyntheticStage] = []
     trajectories = experts
     starts = [t.params[0] for t in experts]  # transition parameters, per expert

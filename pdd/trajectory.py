@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from pdd.io import atomic_path
+from pdd import checkpoint
 
 
 def flatten_params(model: nn.Module) -> Tensor:
@@ -67,12 +67,14 @@ class Trajectory:
             "complete": self.complete,
             "metrics": dict(self.metrics),
         }
-        with atomic_path(path) as tmp:
-            torch.save(payload, tmp)
+        checkpoint.save(payload, path)
 
     @classmethod
     def load(cls, path: Path) -> Trajectory:
-        payload = torch.load(path, weights_only=True)
+        return cls._from_payload(checkpoint.load(path))
+
+    @classmethod
+    def _from_payload(cls, payload: dict) -> Trajectory:
         layout = [
             (name, tuple(shape))
             for name, shape in zip(payload["layout_names"], payload["layout_shapes"], strict=True)
@@ -84,10 +86,11 @@ class Trajectory:
     @classmethod
     def load_or_none(cls, path: Path) -> Trajectory | None:
         """A readable checkpoint, or None (with a warning) if it is truncated or foreign."""
-        if not path.is_file():
+        payload = checkpoint.load_or_none(path)
+        if payload is None:
             return None
         try:
-            return cls.load(path)
-        except Exception as error:  # a torn write must never be trusted
-            warnings.warn(f"{path}: unreadable checkpoint ignored ({error})", stacklevel=2)
+            return cls._from_payload(payload)
+        except (KeyError, TypeError, ValueError) as error:
+            warnings.warn(f"{path}: not an expert trajectory, ignored ({error!r})", stacklevel=2)
             return None

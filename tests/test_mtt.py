@@ -194,6 +194,44 @@ def test_nan_in_images_is_caught_at_its_iteration(experts):
         )
 
 
+def test_exploding_unroll_is_caught_at_its_iteration(experts):
+    config = dataclasses.replace(CONFIG, lr_init=1e6)  # the student's weights blow up
+    with pytest.raises(mtt.DistillationDiverged, match="iteration 0: matching loss is nan"):
+        run_distill(experts, tiny_splits(), config=config)
+
+
+def test_fault_midway_keeps_the_last_good_checkpoint(tmp_path, experts, monkeypatch):
+    data = tiny_splits()
+    every_step = dataclasses.replace(CONFIG, checkpoint_every=1)
+    uninterrupted = run_distill(experts, data, config=every_step)
+    healthy, calls = mtt.matching_loss, []
+
+    def poisoned(*args, **kwargs):  # a NaN appears in the unroll of iteration 3
+        calls.append(1)
+        loss = healthy(*args, **kwargs)
+        return loss * math.nan if len(calls) == 4 else loss
+
+    monkeypatch.setattr(mtt, "matching_loss", poisoned)
+    with pytest.raises(mtt.DistillationDiverged, match="iteration 3"):
+        run_distill(experts, data, tmp_path / "ck.pt", every_step)
+    kept = torch.load(tmp_path / "ck.pt", weights_only=True)
+    assert kept["iteration"] == 3 and torch.isfinite(kept["images"]).all()
+    monkeypatch.setattr(mtt, "matching_loss", healthy)
+    resumed = run_distill(experts, data, tmp_path / "ck.pt", every_step)
+    assert torch.equal(resumed.images, uninterrupted.images)
+
+
+def test_truncated_mtt_checkpoint_restarts_with_a_warning(tmp_path, experts):
+    data = tiny_splits()
+    fresh = run_distill(experts, data)
+    run_distill(experts, data, tmp_path / "ck.pt", dataclasses.replace(CONFIG, iterations=4))
+    torn = (tmp_path / "ck.pt").read_bytes()
+    (tmp_path / "ck.pt").write_bytes(torn[: len(torn) // 3])
+    with pytest.warns(UserWarning, match="unreadable checkpoint ignored"):
+        restarted = run_distill(experts, data, tmp_path / "ck.pt")
+    assert torch.equal(restarted.images, fresh.images)
+
+
 def test_collapsing_step_size_is_caught(experts):
     config = dataclasses.replace(CONFIG, lr_init=1e-7)
     with pytest.raises(mtt.DistillationDiverged, match="step size collapsed"):

@@ -20,8 +20,8 @@ from torch import Tensor, nn
 from torch.func import functional_call
 from tqdm import tqdm
 
+from pdd import checkpoint as checkpoints
 from pdd.augment import DiffAugment
-from pdd.io import atomic_path
 from pdd.runtime import derive_seed
 from pdd.trajectory import Trajectory, unflatten
 
@@ -133,8 +133,10 @@ def distill(
         "best_lr": config.lr_init,
         "history": [],
     }
-    if checkpoint is not None and checkpoint.is_file():
-        state = _resume(checkpoint, images, log_lr, image_opt, lr_opt)
+    saved = None if checkpoint is None else checkpoints.load_or_none(checkpoint)
+    if saved is not None:
+        state = _resume(saved, images, log_lr, image_opt, lr_opt)
+        tqdm.write(f"MTT resumes at iteration {state['iteration']} from {checkpoint.name}")
     started = time.perf_counter()
     bar = tqdm(range(state["iteration"], config.iterations), desc="mtt", disable=not progress)
     for iteration in bar:
@@ -234,12 +236,10 @@ def _save(path: Path, state: dict, images, log_lr, image_opt, lr_opt) -> None:
         "image_opt": image_opt.state_dict(),
         "lr_opt": lr_opt.state_dict(),
     }
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    checkpoints.save(payload, path)
 
 
-def _resume(path: Path, images, log_lr, image_opt, lr_opt) -> dict:
-    payload = torch.load(path, weights_only=True)
+def _resume(payload: dict, images, log_lr, image_opt, lr_opt) -> dict:
     with torch.no_grad():
         images.copy_(payload.pop("images"))
         log_lr.copy_(payload.pop("log_lr"))

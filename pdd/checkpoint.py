@@ -1,0 +1,75 @@
+"""Resumable state on disk: checkpoints written atomically (temporary file, fsync, rename),
+read back only when whole, and a lock so that two runs never work in one folder at once.
+
+A run can die anywhere (SIGKILL, out of memory, a full disk). The rename in `save` means a
+checkpoint is either the old one or the new one, never a torn mix; `load_or_none` still
+distrusts what it reads, because a disk or a copy can truncate a file behind our back.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from pdd.io import atomic_path
+
+
+class FolderBusy(RuntimeError):
+    """Another live process holds the folder's lock."""
+
+
+def save(payload: dict[str, Any], path: Path) -> None:
+    """`torch.save` that either fully replaces `path` or leaves the old file untouched."""
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Plain tensors and containers only: a checkpoint can never run code when loaded."""
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def load_or_none(path: Path) -> dict[str, Any] | None:
+    """The checkpoint at `path`, or None when there is none or it is unreadable (with a
+    warning: a truncated file is ignored and its work redone, never trusted)."""
+    if not path.is_file():
+        return None
+    try:
+        return load(path)
+    except Exception as error:  # torch raises several types for a torn zip archive
+        warnings.warn(f"{path}: unreadable checkpoint ignored ({error})", stacklevel=2)
+        return None
+
+
+@contextmanager
+def exclusive(folder: Path, name: str) -> Iterator[Path]:
+    """Hold the lock `name` in `folder` for the duration: a second run resuming the same
+    piece of work (e.g. a rerun while an orphaned first run still works) stops with a clear
+    error instead of interleaving checkpoints. Shards lock different names, so they share a
+    folder. The kernel drops the lock when its holder dies, so none is ever stale."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = open(folder / f".{name}.lock", "a+")
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise FolderBusy(
+                f"{folder}: {name} is in use by another run (pid {holder}); wait for it or stop it"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield folder
+    finally:
+        handle.close()
