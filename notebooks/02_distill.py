@@ -36,9 +36,10 @@ import seaborn as sns
 
 from pdd import plots
 from pdd.buffers import ExpertConfig, load_buffers
-from pdd.context import context_from
+from pdd.context import context_from, section
 from pdd.io import write_csv, write_json
 from pdd.methods.mtt import MTTConfig
+from pdd.methods.registry import build_distiller
 from pdd.paths import work_dir
 from pdd.progressive import Schedule, StageSetup, run_schedule
 from pdd.synthetic import save_stages
@@ -76,7 +77,20 @@ buffers_epochs = 10
 buffers_lr_teacher = 0.01
 buffers_batch_size = 256
 buffers_examples_per_epoch = 6000
+# other base methods (used when method is not mtt)
+matching_iterations = 100
+matching_batch_real = 64
+matching_lr_img = 0.1
+matching_lr_net = 0.01
+matching_net_steps = 5
+matching_net_batch = 256
+matching_refresh_every = 10
+matching_idc_factor = 2
+dm_iterations = 200
+dm_batch_real = 128
+dm_lr_img = 1.0
 # this stage
+method = "mtt"
 stages = 5
 ipc_per_stage = 2
 schedules = ["progressive", "sequential", "union"]
@@ -101,7 +115,7 @@ artifacts_dir = "artifacts"
 ctx = context_from(globals())
 plan = Schedule(schedule, stages, ipc_per_stage)
 mtt_config = MTTConfig(
-    iterations=iterations * (stages if schedule == "union" else 1),
+    iterations=iterations,
     syn_steps=syn_steps,
     expert_epochs=expert_epochs,
     max_start_epoch=max_start_epoch,
@@ -112,6 +126,17 @@ mtt_config = MTTConfig(
     eval_every=eval_every,
     checkpoint_every=checkpoint_every,
 )
+distiller = build_distiller(
+    method,
+    make_model=ctx.make_model,
+    data=ctx.data,
+    mtt=mtt_config,
+    matching=section(globals(), "matching"),
+    dm=section(globals(), "dm"),
+    eval_every=eval_every,
+    checkpoint_every=checkpoint_every,
+    scale=stages if schedule == "union" else 1,
+)
 transition_experts = ExpertConfig(
     epochs=max_start_epoch + expert_epochs + 1,
     lr=buffers_lr_teacher,
@@ -121,7 +146,7 @@ transition_experts = ExpertConfig(
 setup = StageSetup(
     data=ctx.data,
     make_model=ctx.make_model,
-    mtt=mtt_config,
+    distiller=distiller,
     experts=transition_experts,
     train=ctx.eval_config,
     transition_epochs=transition_epochs,
@@ -134,7 +159,7 @@ experts = load_buffers(Path(artifacts_dir) / "buffers", buffers_num_experts)
 out_dir = Path(artifacts_dir) / "distill" / schedule
 key = {
     "schedule": dataclasses.asdict(plan),
-    "mtt": mtt_config,
+    "method": [method, distiller.config],
     "transition": transition_experts,
     "eval": ctx.eval_config,
     "select": [select_nets, select_epochs, transition_epochs],
@@ -142,7 +167,7 @@ key = {
     "seed": seed,
 }
 work = work_dir(artifacts_dir, f"distill-{schedule}", key)
-print(f"{schedule}: stage IPCs {plan.ipcs()}, {mtt_config.iterations} iterations per stage")
+print(f"{method} {schedule}: stage IPCs {plan.ipcs()}, {distiller.config.iterations} iterations")
 
 # %%
 result = run_schedule(plan, setup, experts, folder=out_dir, work=work)

@@ -65,6 +65,7 @@ eval_dsa_strategy = "color_crop_cutout_flip_scale_rotate"
 eval_dsa_flip = True
 eval_num_seeds = 5
 # distillation (to find its outputs and name the setting)
+distill_method = "mtt"
 distill_stages = 5
 distill_ipc_per_stage = 2
 distill_schedules = ["progressive", "sequential", "union"]
@@ -150,7 +151,7 @@ final_rows = progressive[progressive.stage == last_stage].set_index("schedule")
 baselines = read_json(artifacts / "baselines" / "metrics.json")["random_real"]
 reference = read_json(artifacts / "buffers" / "metrics.json")["full_data_reference"]
 LABELS = {
-    "union": "MTT (union, one stage)",
+    "union": f"{distill_method.upper()} (union, one stage)",
     "sequential": "sequential stages",
     "progressive": "PDD (progressive)",
 }

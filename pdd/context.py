@@ -68,3 +68,9 @@ def context_from(p: Mapping[str, Any]) -> Context:
     net = {key: p[f"net_{key}"] for key in ("name", "width", "depth", "norm")}
     seeds = [derive_seed(p["seed"], "eval", run) for run in range(p["eval_num_seeds"])]
     return Context(device, data, net, eval_config, augment, seeds)
+
+
+def section(p: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """An upstream section's parameters back as a dict (`matching_lr_img` -> `lr_img`)."""
+    prefix = f"{name}_"
+    return {key[len(prefix) :]: value for key, value in p.items() if key.startswith(prefix)}

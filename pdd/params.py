@@ -24,6 +24,7 @@ from pydantic import (
 
 from pdd.augment import parse_strategy
 from pdd.data.registry import DATASET_NAMES
+from pdd.methods import METHODS
 from pdd.models import MODEL_NAMES, NORMS
 from pdd.progressive import SCHEDULES
 
@@ -112,8 +113,10 @@ class Buffers(Section):
 
 
 class Distill(Section):
-    """MTT per stage and the PDD schedules."""
+    """The base method per stage (MTT keys here; other methods in `matching` / `dm`) and
+    the PDD schedules."""
 
+    method: Literal[METHODS]
     stages: int = Field(ge=1)
     ipc_per_stage: int = Field(ge=1)
     schedules: list[Literal[SCHEDULES]] = Field(min_length=1)
@@ -138,6 +141,42 @@ class Distill(Section):
         return value
 
 
+class Matching(Section):
+    """Gradient matching: DC, DSA (DC + Siamese augmentation) and IDC (multi-formation,
+    network trained on real data)."""
+
+    iterations: int = Field(ge=1, description="per stage; union gets stages × iterations")
+    batch_real: int = Field(ge=1, description="real images per class per matching step")
+    lr_img: float = Field(gt=0)
+    lr_net: float = Field(gt=0)
+    net_steps: int = Field(ge=0, description="network updates between matching steps")
+    net_batch: int = Field(ge=1)
+    refresh_every: int = Field(ge=1, description="iterations per network, then a fresh one")
+    idc_factor: int = Field(ge=1, le=4, description="IDC multi-formation factor")
+
+
+class DM(Section):
+    """Distribution matching."""
+
+    iterations: int = Field(ge=1, description="per stage; union gets stages × iterations")
+    batch_real: int = Field(ge=1)
+    lr_img: float = Field(gt=0)
+
+
+class Methods(Section):
+    """Notebook 04: every listed base method alone (union) and with PDD (progressive)."""
+
+    names: list[Literal[METHODS]] = Field(min_length=1)
+    num_seeds: int = Field(ge=1, description="evaluation networks per set")
+
+    @field_validator("names")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"names must be distinct, got {value}")
+        return value
+
+
 class Evaluate(Section):
     stage_epochs: int = Field(ge=1, description="epochs per stage of progressive evaluation")
 
@@ -149,7 +188,10 @@ class Params(Section):
     baselines: Baselines
     buffers: Buffers
     distill: Distill
+    matching: Matching
+    dm: DM
     evaluate: Evaluate
+    methods: Methods
 
     @model_validator(mode="after")
     def _consistent(self) -> Params:

@@ -1,4 +1,5 @@
-"""The PDD driver: P stages under one of three schedules, with MTT as the base method.
+"""The PDD driver: P stages under one of three schedules, over any base method (a
+`pdd.methods` Distiller; MTT in the paper's headline).
 
 - progressive (PDD): stage i learns S_i with S_1 … S_{i-1} frozen in the pool, on
   trajectories that start from the *transition* parameters: each expert's start is trained
@@ -21,7 +22,8 @@ from pdd import checkpoint
 from pdd.augment import DiffAugment
 from pdd.buffers import ExpertConfig, generate_buffers
 from pdd.data import Splits, sample_per_class
-from pdd.methods import mtt
+from pdd.methods.base import Distiller, StageTask
+from pdd.methods.multiformation import decode, encode_from_real
 from pdd.runtime import derive_seed
 from pdd.synthetic import SyntheticStage, union
 from pdd.train import TrainConfig, evaluate, train_classifier
@@ -48,7 +50,7 @@ class StageSetup:
 
     data: Splits
     make_model: Callable[[int], nn.Module]
-    mtt: mtt.MTTConfig
+    distiller: Distiller
     experts: ExpertConfig  # for the transition trajectories (epochs = M + E + 1)
     train: TrainConfig  # transitions and validation scoring (lr replaced by the stage's)
     transition_epochs: int
@@ -121,30 +123,36 @@ def _distil_stages(
     schedule: Schedule, setup: StageSetup, experts: list[Trajectory], work: Path, progress: bool
 ) -> list[SyntheticStage]:
     stages: list[SyntheticStage] = []
+    method = setup.distiller
     trajectories = experts
-    starts = [t.params[0] for t in experts]  # transition parameters, per expert
-    template = setup.make_model(0)
+    initial = [t.params[0] for t in experts]  # the experts' random initialisations
+    starts = initial  # transition parameters, per expert
     for index, ipc in enumerate(schedule.ipcs()):
         stage_seed = derive_seed(setup.seed, schedule.name, index)
         conditioned = schedule.name == "progressive" and index > 0
-        frozen = union(stages) if conditioned else None
-        images, labels = real_init(setup.data, ipc, stage_seed)
-        result = mtt.distill(
-            template,
-            trajectories,
-            images,
-            labels,
-            setup.mtt,
-            frozen_images=None if frozen is None else frozen[0],
-            frozen_labels=None if frozen is None else frozen[1],
-            augment=setup.augment,
-            score=validation_scorer(
-                setup, starts if conditioned else [t.params[0] for t in experts], frozen, labels
-            ),
+        frozen_x, frozen_y = union(stages) if conditioned else empty_set(setup.data)
+        images, labels = init_stage(setup.data, ipc, method.factor, stage_seed)
+        decoded_labels = decode(images, labels, method.factor)[1]
+        task = StageTask(
+            init_images=images,
+            labels=labels,
+            frozen_images=frozen_x,
+            frozen_labels=frozen_y,
+            starts=starts if conditioned else [],
+            trajectories=trajectories,
             seed=stage_seed,
             checkpoint=work / f"{schedule.name}_stage{index + 1}.pt",
+            score=validation_scorer(
+                setup,
+                starts if conditioned else initial,
+                (frozen_x, frozen_y) if conditioned else None,
+                decoded_labels,
+            ),
+            augment=setup.augment,
             progress=progress,
+            eval_lr=setup.train.lr,
         )
+        result = method.distill(task)
         stages.append(
             SyntheticStage(
                 result.images,
@@ -153,22 +161,42 @@ def _distil_stages(
                 {
                     "stage": index + 1,
                     "schedule": schedule.name,
+                    "method": method.name,
                     "best_val": result.best_val,
                     "best_iteration": result.best_iteration,
                     "seconds": result.seconds,
                     "history": result.history,
                 },
+                method.factor,
             )
         )
         if schedule.name == "progressive" and index + 1 < schedule.stages:
-            starts, trajectories = transition(setup, stages, starts, index, work)
+            starts, trajectories = transition(
+                setup, stages, starts, index, work, method.needs_trajectories
+            )
     return stages
 
 
+def empty_set(data: Splits) -> tuple[Tensor, Tensor]:
+    return data.train_x[:0], data.train_y[:0]
+
+
+def init_stage(data: Splits, ipc: int, factor: int, seed: int) -> tuple[Tensor, Tensor]:
+    """Real images of every class; multi-formation packs factor² of them per stored image."""
+    images, labels = real_init(data, ipc * factor * factor, seed)
+    return encode_from_real(images, factor), labels[:: factor * factor].clone()
+
+
 def transition(
-    setup: StageSetup, stages: list[SyntheticStage], starts: list[Tensor], index: int, work: Path
+    setup: StageSetup,
+    stages: list[SyntheticStage],
+    starts: list[Tensor],
+    index: int,
+    work: Path,
+    with_trajectories: bool = True,
 ) -> tuple[list[Tensor], list[Trajectory]]:
-    """Train each expert's start on S_≤i with α_i, then on real data: stage i+1's buffer."""
+    """Train each start on S_≤i with α_i; for trajectory methods continue on real data:
+    stage i+1's buffer. Matching methods start their networks from the new starts."""
     images, labels = union(stages)
     lr = stages[-1].lr
     new_starts = []
@@ -183,6 +211,8 @@ def transition(
             derive_seed(setup.seed, "transition", index, k),
         )
         new_starts.append(torch.cat([p.detach().reshape(-1) for p in model.parameters()]).cpu())
+    if not with_trajectories:
+        return new_starts, []
     buffers = generate_buffers(
         setup.make_model,
         len(starts),

@@ -4,7 +4,8 @@ shows every result without running anything.
 
 Every folder `artifacts/<a>/<b>/` holding a `metrics.json` is published as
 reports/metrics/<a>_<b>.json, reports/tables/<a>/<b>/*.csv, reports/figures/<a>/<b>/*
-(its PNG/SVG files and its `figures/` folder) and, for distilled sets, reports/sets/<a>/<b>/.
+(its PNG/SVG files and its `figures/` folder); every distilled set (a folder with a
+`manifest.json`) goes to reports/sets/ under its path in artifacts/.
 """
 
 from __future__ import annotations
@@ -34,9 +35,13 @@ def publish(artifacts: Path, prepared: Path, reports: Path) -> list[Path]:
         pictures = [*source.glob("*.png"), *source.glob("*.svg"), *(source / "figures").glob("*")]
         for picture in sorted(pictures):
             written.append(_copy(picture, reports / "figures" / relative / picture.name))
-        if (source / "manifest.json").is_file():  # a distilled set: small, and worth sharing
-            for part in sorted([source / "manifest.json", *source.glob("stage_*.pt")]):
-                written.append(_copy(part, reports / "sets" / relative / part.name))
+    for manifest in sorted(artifacts.rglob("manifest.json")):  # distilled sets: small
+        source = manifest.parent
+        relative = source.relative_to(artifacts)
+        if relative.parts[0] in SKIPPED:
+            continue
+        for part in sorted([manifest, *source.glob("stage_*.pt")]):
+            written.append(_copy(part, reports / "sets" / relative / part.name))
     for notebook in sorted((artifacts / "notebooks").glob("*.ipynb")):
         written.append(_publish_notebook(notebook, reports / "notebooks" / notebook.name))
     return written

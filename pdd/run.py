@@ -31,13 +31,15 @@ from pdd.report import publish
 NOTEBOOK_STAGES = {
     "baselines": ("00_data_and_baselines", "baselines", ()),
     "buffers": ("01_buffers", "buffers", ()),
-    "distill": ("02_distill", "distill", ("buffers",)),
+    "distill": ("02_distill", "distill", ("buffers", "matching", "dm")),
     "evaluate": ("03_evaluate", "evaluate", ("distill",)),
+    "methods": ("04_methods", "methods", ("buffers", "distill", "matching", "dm", "evaluate")),
 }
 # Per-run choices that are not hyper-parameters (DVC foreach items, shards): name -> default.
 ITEMS = {
     "buffers": {"shard": 0, "num_shards": 1},
     "distill": {"schedule": "progressive"},
+    "methods": {"method": "dm"},
 }
 STAGES = ("data", *NOTEBOOK_STAGES, "report")
 
@@ -90,7 +92,7 @@ def run_notebook(
     parameters = notebook_parameters(params, section, upstream) | chosen
     parameters["prepared_dir"] = _relative(workspace.prepared)
     parameters["artifacts_dir"] = _relative(workspace.artifacts)
-    suffix = "".join(f"_{value}" for key, value in chosen.items() if key == "schedule")
+    suffix = "".join(f"_{value}" for key, value in chosen.items() if key in ("schedule", "method"))
     execute(
         paths.NOTEBOOKS / f"{stem}.py",
         workspace.artifacts / "notebooks" / f"{stem}{suffix}.ipynb",

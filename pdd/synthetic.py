@@ -13,6 +13,7 @@ from torch import Tensor
 from pdd import plots
 from pdd.data import ZCA, DatasetSpec, denormalize
 from pdd.io import atomic_path, read_json, write_json
+from pdd.methods.multiformation import decode
 
 
 @dataclass
@@ -21,15 +22,22 @@ class SyntheticStage:
     labels: Tensor
     lr: float
     info: dict[str, object] = field(default_factory=dict)
+    factor: int = 1  # multi-formation: each stored image decodes into factor² images
 
     @property
     def ipc(self) -> int:
+        """Stored images per class (the budget), whatever they decode into."""
         return int(torch.bincount(self.labels).max())
+
+    def training_set(self) -> tuple[Tensor, Tensor]:
+        """The images a network trains on (decoded mosaics for multi-formation sets)."""
+        return decode(self.images, self.labels, self.factor)
 
 
 def union(stages: list[SyntheticStage]) -> tuple[Tensor, Tensor]:
     """S_1 ∪ … ∪ S_k as one (images, labels) pair, earlier stages first."""
-    return torch.cat([s.images for s in stages]), torch.cat([s.labels for s in stages])
+    decoded = [s.training_set() for s in stages]
+    return torch.cat([x for x, _ in decoded]), torch.cat([y for _, y in decoded])
 
 
 def stage_file(folder: Path, index: int) -> Path:
@@ -46,6 +54,8 @@ def save_stages(folder: Path, stages: list[SyntheticStage], spec: DatasetSpec, z
                     "images": stage.images.detach().cpu(),
                     "labels": stage.labels.cpu(),
                     "lr": torch.tensor(stage.lr),
+                    # plain sets keep the original three-tensor format
+                    **({"factor": torch.tensor(stage.factor)} if stage.factor > 1 else {}),
                 },
                 tmp,
             )
@@ -59,7 +69,13 @@ def save_stages(folder: Path, stages: list[SyntheticStage], spec: DatasetSpec, z
         {
             "dataset": spec.name,
             "stages": [
-                {"file": stage_file(folder, i).name, "ipc": s.ipc, "lr": s.lr, **s.info}
+                {
+                    "file": stage_file(folder, i).name,
+                    "ipc": s.ipc,
+                    "lr": s.lr,
+                    **({"factor": s.factor} if s.factor > 1 else {}),
+                    **s.info,
+                }
                 for i, s in enumerate(stages)
             ],
         },
@@ -76,8 +92,9 @@ def load_stages(folder: Path) -> list[SyntheticStage]:
     stages = []
     for entry in manifest["stages"]:
         payload = torch.load(Path(folder) / entry["file"], weights_only=True)
-        info = {k: v for k, v in entry.items() if k not in ("file", "ipc", "lr")}
+        info = {k: v for k, v in entry.items() if k not in ("file", "ipc", "lr", "factor")}
+        factor = int(payload.get("factor", 1))
         stages.append(
-            SyntheticStage(payload["images"], payload["labels"], float(payload["lr"]), info)
+            SyntheticStage(payload["images"], payload["labels"], float(payload["lr"]), info, factor)
         )
     return stages

@@ -13,6 +13,7 @@ import torch
 from pdd.buffers import ExpertConfig, generate_buffers, load_buffers, shard_indices, train_expert
 from pdd.data import Splits, get_spec
 from pdd.methods import mtt
+from pdd.methods.base import DistillationDiverged
 from pdd.models import get_model
 from pdd.trajectory import Trajectory, flatten_params, load_flat, param_layout
 
@@ -188,7 +189,7 @@ def test_nan_in_images_is_caught_at_its_iteration(experts):
     data = tiny_splits()
     images = data.train_x[:6].clone()
     images[0, 0, 0, 0] = math.nan
-    with pytest.raises(mtt.DistillationDiverged, match="iteration 0"):
+    with pytest.raises(DistillationDiverged, match="iteration 0"):
         mtt.distill(
             make_model(0), experts, images, data.train_y[:6], CONFIG, seed=1, progress=False
         )
@@ -196,7 +197,7 @@ def test_nan_in_images_is_caught_at_its_iteration(experts):
 
 def test_exploding_unroll_is_caught_at_its_iteration(experts):
     config = dataclasses.replace(CONFIG, lr_init=1e6)  # the student's weights blow up
-    with pytest.raises(mtt.DistillationDiverged, match="iteration 0: matching loss is nan"):
+    with pytest.raises(DistillationDiverged, match="iteration 0: matching loss is nan"):
         run_distill(experts, tiny_splits(), config=config)
 
 
@@ -212,7 +213,7 @@ def test_fault_midway_keeps_the_last_good_checkpoint(tmp_path, experts, monkeypa
         return loss * math.nan if len(calls) == 4 else loss
 
     monkeypatch.setattr(mtt, "matching_loss", poisoned)
-    with pytest.raises(mtt.DistillationDiverged, match="iteration 3"):
+    with pytest.raises(DistillationDiverged, match="iteration 3"):
         run_distill(experts, data, tmp_path / "ck.pt", every_step)
     kept = torch.load(tmp_path / "ck.pt", weights_only=True)
     assert kept["iteration"] == 3 and torch.isfinite(kept["images"]).all()
@@ -234,7 +235,7 @@ def test_truncated_mtt_checkpoint_restarts_with_a_warning(tmp_path, experts):
 
 def test_collapsing_step_size_is_caught(experts):
     config = dataclasses.replace(CONFIG, lr_init=1e-7)
-    with pytest.raises(mtt.DistillationDiverged, match="step size collapsed"):
+    with pytest.raises(DistillationDiverged, match="step size collapsed"):
         run_distill(experts, tiny_splits(), config=config)
 
 

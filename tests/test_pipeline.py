@@ -21,6 +21,7 @@ from pdd.paths import PARAMS_FILE, ROOT
 
 pytestmark = pytest.mark.slow
 SCHEDULES = load_params(PARAMS_FILE, profile="smoke").distill.schedules
+METHODS = load_params(PARAMS_FILE, profile="smoke").methods.names
 WRITABLE = ("data/", "artifacts/", "reports/", ".dvc/", "dvc.lock")
 
 
@@ -52,7 +53,8 @@ def copy_repository(target: Path) -> Path:
         check=True,
     ).stdout.decode()
     for name in filter(None, listed.split("\0")):
-        if (ROOT / name).is_file():
+        output = name.startswith(("data/", "artifacts/")) and not name.endswith(".gitignore")
+        if (ROOT / name).is_file() and not output:  # outputs of a local run stay behind
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, target / name)
     params = target / "params.yaml"
@@ -128,6 +130,7 @@ def test_every_notebook_is_executed_and_published(smoke_run):
     published = sorted(p.name for p in (smoke_run / "reports" / "notebooks").glob("*.ipynb"))
     expected = ["00_data_and_baselines.ipynb", "01_buffers.ipynb"]
     expected += [f"02_distill_{name}.ipynb" for name in SCHEDULES] + ["03_evaluate.ipynb"]
+    expected += [f"04_methods_{name}.ipynb" for name in METHODS]
     assert published == sorted(expected)
     for name in published:
         executed = json.loads((smoke_run / "reports" / "notebooks" / name).read_text())
@@ -167,3 +170,16 @@ def test_failing_cell_fails_the_stage(tmp_path, data_mirror):
     done = run_stage(["baselines"], tmp_path, data_mirror)  # no prepared data in tmp_path
     assert done.returncode == 1
     assert "DataFileError" in done.stderr
+
+
+def test_methods_table_compares_each_method_alone_and_with_pdd(smoke_run):
+    for name in METHODS:
+        metrics = json.loads(
+            (smoke_run / "reports" / "metrics" / f"methods_{name}.json").read_text()
+        )
+        assert set(metrics["results"]) == {f"{name.upper()} alone", f"PDD + {name.upper()}"}
+        assert metrics["factor"] == (2 if name == "idc" else 1)
+        stages = sorted(
+            (smoke_run / "reports" / "sets" / "methods" / name / "progressive").glob("*.pt")
+        )
+        assert len(stages) == load_params(PARAMS_FILE, profile="smoke").distill.stages

@@ -9,19 +9,23 @@ student runs functionally (torch.func.functional_call) from a flat parameter vec
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.func import functional_call
-from tqdm import tqdm
 
-from pdd import checkpoint as checkpoints
 from pdd.augment import DiffAugment
+from pdd.methods.base import (
+    Learnables,
+    LoopConfig,
+    StageResult,
+    StageTask,
+    optimise,
+)
 from pdd.runtime import derive_seed
 from pdd.trajectory import Trajectory, unflatten
 
@@ -39,20 +43,6 @@ class MTTConfig:
     eval_every: int  # iterations between validation scores (best snapshot kept)
     checkpoint_every: int
     min_lr: float = 1e-6  # below this the step size has collapsed: stop and say so
-
-
-@dataclass
-class MTTResult:
-    images: Tensor
-    lr: float
-    best_val: float
-    best_iteration: int
-    history: list[dict[str, float]] = field(default_factory=list)
-    seconds: float = 0.0
-
-
-class DistillationDiverged(FloatingPointError):
-    """The matching loss, an image or the step size stopped being a finite, sane number."""
 
 
 def matching_loss(
@@ -106,18 +96,15 @@ def distill(
     seed: int,
     checkpoint: Path | None = None,
     progress: bool = True,
-) -> MTTResult:
+) -> StageResult:
     """Learn this stage's images (initialised from `init_images`) and step size.
 
     `score(images, lr)` returns a validation accuracy; the best-scoring snapshot is kept.
     With `checkpoint`, state is saved every `config.checkpoint_every` iterations and a
     rerun resumes from it, reproducing the uninterrupted run exactly on CPU."""
     _check_config(config, trajectories)
-    device = init_images.device
     images = init_images.detach().clone().requires_grad_(True)
-    log_lr = torch.tensor(math.log(config.lr_init), device=device, requires_grad=True)
-    image_opt = torch.optim.SGD([images], lr=config.lr_img, momentum=0.5)
-    lr_opt = torch.optim.SGD([log_lr], lr=config.lr_lr, momentum=0.5)
+    log_lr = torch.tensor(math.log(config.lr_init), device=images.device, requires_grad=True)
     frozen_x = (
         frozen_images.detach()
         if frozen_images is not None
@@ -125,28 +112,13 @@ def distill(
     )
     frozen_y = frozen_labels if frozen_labels is not None else labels.new_zeros(0)
     pool_labels = torch.cat([frozen_y, labels])
-    state = {
-        "iteration": 0,
-        "best_val": -1.0,
-        "best_iteration": -1,
-        "best_images": images.detach().clone(),
-        "best_lr": config.lr_init,
-        "history": [],
-    }
-    saved = None if checkpoint is None else checkpoints.load_or_none(checkpoint)
-    if saved is not None:
-        state = _resume(saved, images, log_lr, image_opt, lr_opt)
-        tqdm.write(f"MTT resumes at iteration {state['iteration']} from {checkpoint.name}")
-    started = time.perf_counter()
-    bar = tqdm(range(state["iteration"], config.iterations), desc="mtt", disable=not progress)
-    for iteration in bar:
-        if score is not None and iteration % config.eval_every == 0:
-            _select(state, score, images, log_lr, iteration)
+
+    def loss_at(iteration: int) -> Tensor:
         it_seed = derive_seed(seed, "iteration", iteration)
         generator = torch.Generator().manual_seed(it_seed)
         expert = trajectories[int(torch.randint(len(trajectories), (1,), generator=generator))]
         start_epoch = int(torch.randint(config.max_start_epoch, (1,), generator=generator))
-        loss = matching_loss(
+        return matching_loss(
             model,
             expert,
             start_epoch,
@@ -157,35 +129,65 @@ def distill(
             augment=augment,
             seed=it_seed,
         )
-        image_opt.zero_grad(set_to_none=True)
-        lr_opt.zero_grad(set_to_none=True)
-        loss.backward()
-        _guard(iteration, loss, images, log_lr, config)
-        image_opt.step()
-        lr_opt.step()
-        state["history"].append(
-            {"iteration": iteration, "loss": loss.item(), "lr": log_lr.exp().item()}
-        )
-        bar.set_postfix(loss=f"{loss.item():.4f}", lr=f"{log_lr.exp().item():.4g}")
-        state["iteration"] = iteration + 1
-        if checkpoint is not None and state["iteration"] % config.checkpoint_every == 0:
-            _save(checkpoint, state, images, log_lr, image_opt, lr_opt)
-    if score is not None:
-        _select(state, score, images, log_lr, config.iterations)
-    else:
-        state.update(
-            best_images=images.detach().clone(),
-            best_lr=log_lr.exp().item(),
-            best_iteration=config.iterations,
-        )
-    return MTTResult(
-        images=state["best_images"],
-        lr=float(state["best_lr"]),
-        best_val=float(state["best_val"]),
-        best_iteration=int(state["best_iteration"]),
-        history=state["history"],
-        seconds=time.perf_counter() - started,
+
+    def step_size_check() -> str | None:
+        lr = log_lr.exp().item()
+        if not math.isfinite(lr) or lr < config.min_lr:
+            return f"step size collapsed to {lr:.3g} (min_lr {config.min_lr})"
+        return None
+
+    learn = Learnables(
+        images=images,
+        optimizers=[
+            torch.optim.SGD([images], lr=config.lr_img, momentum=0.5),
+            torch.optim.SGD([log_lr], lr=config.lr_lr, momentum=0.5),
+        ],
+        lr=lambda: log_lr.exp().item(),
+        extra={"log_lr": log_lr},
+        check=step_size_check,
     )
+    task = StageTask(
+        init_images,
+        labels,
+        frozen_x,
+        frozen_y,
+        [],
+        trajectories,
+        seed,
+        checkpoint,
+        score,
+        augment,
+        progress,
+    )
+    loop = LoopConfig(config.iterations, config.eval_every, config.checkpoint_every)
+    return optimise(learn, loss_at, loop, task, desc="mtt")
+
+
+@dataclass(frozen=True)
+class MTT:
+    """MTT behind the `Distiller` interface."""
+
+    config: MTTConfig
+    make_model: Callable[[int], nn.Module]
+    name: str = "mtt"
+    needs_trajectories: bool = True
+    factor: int = 1
+
+    def distill(self, task: StageTask) -> StageResult:
+        return distill(
+            self.make_model(0),
+            task.trajectories,
+            task.init_images,
+            task.labels,
+            self.config,
+            frozen_images=task.frozen_images,
+            frozen_labels=task.frozen_labels,
+            augment=task.augment,
+            score=task.score,
+            seed=task.seed,
+            checkpoint=task.checkpoint,
+            progress=task.progress,
+        )
 
 
 def _check_config(config: MTTConfig, trajectories: list[Trajectory]) -> None:
@@ -195,54 +197,3 @@ def _check_config(config: MTTConfig, trajectories: list[Trajectory]) -> None:
         raise ValueError(
             f"experts have {shortest} epochs; max_start_epoch + expert_epochs needs {needed}"
         )
-
-
-def _guard(iteration: int, loss: Tensor, images: Tensor, log_lr: Tensor, config: MTTConfig):
-    """Stop at the iteration where things go wrong, before the bad step is taken."""
-    problem = None
-    if not torch.isfinite(loss):
-        problem = f"matching loss is {loss.item()}"
-    elif images.grad is None or not torch.isfinite(images.grad).all():
-        problem = "image gradient is not finite"
-    elif not torch.isfinite(images).all():
-        problem = "synthetic images contain NaN/Inf"
-    elif not torch.isfinite(log_lr) or log_lr.exp().item() < config.min_lr:
-        problem = f"step size collapsed to {log_lr.exp().item():.3g} (min_lr {config.min_lr})"
-    if problem:
-        raise DistillationDiverged(
-            f"MTT iteration {iteration}: {problem}; lower lr_img / lr_lr, the last good "
-            "checkpoint is kept"
-        )
-
-
-def _select(state: dict, score, images: Tensor, log_lr: Tensor, iteration: int) -> None:
-    lr = log_lr.exp().item()
-    value = score(images.detach().clone(), lr)
-    state["history"].append({"iteration": iteration, "val_acc": value})
-    if value > state["best_val"]:
-        state.update(
-            best_val=value,
-            best_iteration=iteration,
-            best_images=images.detach().clone(),
-            best_lr=lr,
-        )
-
-
-def _save(path: Path, state: dict, images, log_lr, image_opt, lr_opt) -> None:
-    payload = {
-        **state,
-        "images": images.detach(),
-        "log_lr": log_lr.detach(),
-        "image_opt": image_opt.state_dict(),
-        "lr_opt": lr_opt.state_dict(),
-    }
-    checkpoints.save(payload, path)
-
-
-def _resume(payload: dict, images, log_lr, image_opt, lr_opt) -> dict:
-    with torch.no_grad():
-        images.copy_(payload.pop("images"))
-        log_lr.copy_(payload.pop("log_lr"))
-    image_opt.load_state_dict(payload.pop("image_opt"))
-    lr_opt.load_state_dict(payload.pop("lr_opt"))
-    return payload
