@@ -27,7 +27,6 @@
 # `history.csv`, `metrics.json`.
 
 # %%
-import dataclasses
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -35,13 +34,11 @@ import pandas as pd
 import seaborn as sns
 
 from pdd import plots
-from pdd.buffers import ExpertConfig, load_buffers
-from pdd.context import context_from, section
+from pdd.buffers import load_buffers
+from pdd.context import context_from
+from pdd.distill_plan import plan_schedule
 from pdd.io import write_csv, write_json
-from pdd.methods.mtt import MTTConfig
-from pdd.methods.registry import build_distiller
-from pdd.paths import work_dir
-from pdd.progressive import Schedule, StageSetup, run_schedule
+from pdd.progressive import run_schedule
 from pdd.synthetic import save_stages
 
 # %% tags=["parameters"]
@@ -113,60 +110,17 @@ artifacts_dir = "artifacts"
 
 # %%
 ctx = context_from(globals())
-plan = Schedule(schedule, stages, ipc_per_stage)
-mtt_config = MTTConfig(
-    iterations=iterations,
-    syn_steps=syn_steps,
-    expert_epochs=expert_epochs,
-    max_start_epoch=max_start_epoch,
-    batch_syn=batch_syn,
-    lr_img=lr_img,
-    lr_lr=lr_lr,
-    lr_init=buffers_lr_teacher,
-    eval_every=eval_every,
-    checkpoint_every=checkpoint_every,
-)
-distiller = build_distiller(
-    method,
-    make_model=ctx.make_model,
-    data=ctx.data,
-    mtt=mtt_config,
-    matching=section(globals(), "matching"),
-    dm=section(globals(), "dm"),
-    eval_every=eval_every,
-    checkpoint_every=checkpoint_every,
-    scale=stages if schedule == "union" else 1,
-)
-transition_experts = ExpertConfig(
-    epochs=max_start_epoch + expert_epochs + 1,
-    lr=buffers_lr_teacher,
-    batch_size=buffers_batch_size,
-    examples_per_epoch=buffers_examples_per_epoch,
-)
-setup = StageSetup(
-    data=ctx.data,
-    make_model=ctx.make_model,
-    distiller=distiller,
-    experts=transition_experts,
-    train=ctx.eval_config,
-    transition_epochs=transition_epochs,
-    select_epochs=select_epochs,
-    select_nets=select_nets,
-    augment=ctx.augment,
-    seed=seed,
-)
 experts = load_buffers(Path(artifacts_dir) / "buffers", buffers_num_experts)
+plan, setup, work = plan_schedule(
+    globals(),
+    ctx,
+    method=method,
+    schedule=schedule,
+    experts=experts,
+    work_name=f"distill-{schedule}",
+)
 out_dir = Path(artifacts_dir) / "distill" / schedule
-key = {
-    "schedule": dataclasses.asdict(plan),
-    "method": [method, distiller.config],
-    "transition": transition_experts,
-    "eval": ctx.eval_config,
-    "select": [select_nets, select_epochs, transition_epochs],
-    "experts": [float(e.params.sum()) for e in experts],
-    "seed": seed,
-}
-work = work_dir(artifacts_dir, f"distill-{schedule}", key)
+distiller = setup.distiller
 print(f"{method} {schedule}: stage IPCs {plan.ipcs()}, {distiller.config.iterations} iterations")
 
 # %%

@@ -33,14 +33,12 @@ import pandas as pd
 import seaborn as sns
 
 from pdd import plots
-from pdd.buffers import ExpertConfig, load_buffers
-from pdd.context import context_from, section
+from pdd.buffers import load_buffers
+from pdd.context import context_from
+from pdd.distill_plan import plan_schedule
 from pdd.evaluate import progressive_evaluation
 from pdd.io import write_csv, write_json
-from pdd.methods.mtt import MTTConfig
-from pdd.methods.registry import build_distiller
-from pdd.paths import work_dir
-from pdd.progressive import Schedule, StageSetup, run_schedule
+from pdd.progressive import run_schedule
 from pdd.synthetic import save_stages
 
 # %% tags=["parameters"]
@@ -112,65 +110,21 @@ ctx = context_from(globals())
 artifacts = Path(artifacts_dir)
 out_dir = artifacts / "methods" / method
 experts = load_buffers(artifacts / "buffers", buffers_num_experts)
-mtt_config = MTTConfig(
-    iterations=distill_iterations,
-    syn_steps=distill_syn_steps,
-    expert_epochs=distill_expert_epochs,
-    max_start_epoch=distill_max_start_epoch,
-    batch_syn=distill_batch_syn,
-    lr_img=distill_lr_img,
-    lr_lr=distill_lr_lr,
-    lr_init=buffers_lr_teacher,
-    eval_every=distill_eval_every,
-    checkpoint_every=distill_checkpoint_every,
-)
-transition_experts = ExpertConfig(
-    epochs=distill_max_start_epoch + distill_expert_epochs + 1,
-    lr=buffers_lr_teacher,
-    batch_size=buffers_batch_size,
-    examples_per_epoch=buffers_examples_per_epoch,
-)
 SCHEDULES = ("union", "progressive")
 
 
 def distil(schedule: str) -> list:
-    plan = Schedule(schedule, distill_stages, distill_ipc_per_stage)
-    distiller = build_distiller(
-        method,
-        make_model=ctx.make_model,
-        data=ctx.data,
-        mtt=mtt_config,
-        matching=section(globals(), "matching"),
-        dm=section(globals(), "dm"),
-        eval_every=distill_eval_every,
-        checkpoint_every=distill_checkpoint_every,
-        scale=distill_stages if schedule == "union" else 1,
+    plan, setup, work = plan_schedule(
+        globals(),
+        ctx,
+        method=method,
+        schedule=schedule,
+        experts=experts,
+        work_name=f"methods-{method}-{schedule}",
+        prefix="distill_",
     )
-    setup = StageSetup(
-        data=ctx.data,
-        make_model=ctx.make_model,
-        distiller=distiller,
-        experts=transition_experts,
-        train=ctx.eval_config,
-        transition_epochs=distill_transition_epochs,
-        select_epochs=distill_select_epochs,
-        select_nets=distill_select_nets,
-        augment=ctx.augment,
-        seed=seed,
-    )
-    key = {
-        "schedule": dataclasses.asdict(plan),
-        "method": [method, distiller.config],
-        "transition": transition_experts,
-        "eval": ctx.eval_config,
-        "select": [distill_select_nets, distill_select_epochs, distill_transition_epochs],
-        "experts": [float(e.params.sum()) for e in experts],
-        "seed": seed,
-    }
-    work = work_dir(artifacts_dir, f"methods-{method}-{schedule}", key)
-    print(
-        f"{method} {schedule}: stage IPCs {plan.ipcs()}, {distiller.config.iterations} iterations"
-    )
+    iterations = setup.distiller.config.iterations
+    print(f"{method} {schedule}: stage IPCs {plan.ipcs()}, {iterations} iterations")
     stages = run_schedule(plan, setup, experts, folder=out_dir / schedule, work=work)
     for stage in stages:
         stage.info.pop("history")

@@ -221,6 +221,7 @@ def load_params(
     overlay. Every profile is validated, so a typo anywhere fails early."""
     raw = _read_yaml(Path(path))
     active = _active_profile(raw, profile)
+    _check_foreach_lists(raw)
     for name in PROFILES:
         if name != active:
             _validate(resolve_raw(raw, name), f"{path} (profile {name})")
@@ -228,6 +229,21 @@ def load_params(
     for dotted, value in (overrides or {}).items():
         _set_dotted(merged, dotted, value)
     return _validate(merged, f"{path} (profile {active})")
+
+
+# Lists that DVC's `foreach` expands into stages. DVC reads them from the top level of
+# params.yaml and never sees a profile overlay, so an overlay must not set them.
+FOREACH_LISTS = (("distill", "schedules"), ("methods", "names"))
+
+
+def _check_foreach_lists(raw: dict[str, Any]) -> None:
+    for name, overlay in (raw.get("profiles") or {}).items():
+        for section, key in FOREACH_LISTS:
+            if isinstance(overlay, dict) and key in (overlay.get(section) or {}):
+                raise ParamsError(
+                    f"profiles.{name}.{section}.{key}: DVC's foreach reads the top-level "
+                    f"{section}.{key} only; set it there (or with dvc exp run -S)"
+                )
 
 
 def resolve_raw(raw: dict[str, Any], profile: str) -> dict[str, Any]:

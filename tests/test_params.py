@@ -97,6 +97,7 @@ BAD_CASES = {
     "checkpoint every zero": (edit("distill.checkpoint_every", 0), "distill.checkpoint_every"),
     "no experts": (edit("buffers.num_experts", 0), "buffers.num_experts"),
     "experts shorter than M + E": (edit("buffers.epochs", 2), "buffers.epochs"),
+    "foreach list in an overlay": (edit("profiles.smoke.methods", {"names": ["dc"]}), "foreach"),
     "unknown profile": (edit("profile", "fast"), "profile"),
     "unknown overlay profile": (edit("profiles.fast", {}), "profiles"),
     "bad key in smoke overlay": (edit("profiles.smoke.eval.epochs", 0), "profile smoke"),

@@ -21,7 +21,7 @@ from pdd.paths import PARAMS_FILE, ROOT
 
 pytestmark = pytest.mark.slow
 SCHEDULES = load_params(PARAMS_FILE, profile="smoke").distill.schedules
-METHODS = load_params(PARAMS_FILE, profile="smoke").methods.names
+METHODS = ["dm", "idc"]  # the methods@<name> stages of the smoke run
 WRITABLE = ("data/", "artifacts/", "reports/", ".dvc/", "dvc.lock")
 
 
@@ -58,7 +58,10 @@ def copy_repository(target: Path) -> Path:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, target / name)
     params = target / "params.yaml"
-    params.write_text(re.sub(r"(?m)^profile: .*$", "profile: smoke", params.read_text()))
+    text = re.sub(r"(?m)^profile: .*$", "profile: smoke", params.read_text())
+    # The smoke run also covers IDC's multi-formation (foreach lists live at the top level).
+    text = re.sub(r"(?m)^  names: \[.*?\]", f"  names: [{', '.join(METHODS)}]", text)
+    params.write_text(text)
     git = ["git", "-c", "user.name=test", "-c", "user.email=test@localhost"]
     subprocess.run([*git, "init", "-q"], cwd=target, check=True)
     subprocess.run([*git, "add", "-A"], cwd=target, check=True)

@@ -15,7 +15,6 @@ import torch
 from torch import Tensor, nn
 
 from pdd.methods.base import Learnables, LoopConfig, StageResult, StageTask, optimise
-from pdd.methods.multiformation import decode
 from pdd.methods.surrogate import MatchingNet, embedder, pool, real_class_batches
 from pdd.runtime import derive_seed
 
@@ -78,6 +77,4 @@ class DistributionMatching:
             lr=lambda: task.eval_lr,
         )
         loop = LoopConfig(config.iterations, config.eval_every, config.checkpoint_every)
-        return optimise(
-            learn, loss_at, loop, task, desc="dm", decode=lambda x: decode(x, task.labels, 1)[0]
-        )
+        return optimise(learn, loss_at, loop, task, desc="dm")

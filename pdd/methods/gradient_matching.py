@@ -80,7 +80,7 @@ class GradientMatching:
             if iteration % config.refresh_every == 0:
                 net.reset(iteration // config.refresh_every)
             x_syn, y_syn = self._pool(task, images)
-            params = [p for p in net.model.parameters()]
+            params = list(net.model.parameters())
             seed = derive_seed(task.seed, "match", iteration)
             total = images.new_zeros(())
             for label, real_index in enumerate(

@@ -1,0 +1,88 @@
+"""From a notebook's parameters to one schedule's `StageSetup` and its resumable work
+folder. Notebook 02 reads the `distill` keys unprefixed (its own section), notebook 04
+with the `distill_` prefix; both build the same thing here."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pdd.buffers import ExpertConfig
+from pdd.context import Context, section
+from pdd.methods.mtt import MTTConfig
+from pdd.methods.registry import build_distiller
+from pdd.paths import work_dir
+from pdd.progressive import Schedule, StageSetup
+from pdd.trajectory import Trajectory
+
+
+def plan_schedule(
+    p: Mapping[str, Any],
+    ctx: Context,
+    *,
+    method: str,
+    schedule: str,
+    experts: list[Trajectory],
+    work_name: str,
+    prefix: str = "",
+) -> tuple[Schedule, StageSetup, Path]:
+    """The schedule, its setup and the work folder keyed by everything that shapes it."""
+
+    def distill(key: str) -> Any:
+        return p[f"{prefix}{key}"]
+
+    plan = Schedule(schedule, distill("stages"), distill("ipc_per_stage"))
+    mtt = MTTConfig(
+        iterations=distill("iterations"),
+        syn_steps=distill("syn_steps"),
+        expert_epochs=distill("expert_epochs"),
+        max_start_epoch=distill("max_start_epoch"),
+        batch_syn=distill("batch_syn"),
+        lr_img=distill("lr_img"),
+        lr_lr=distill("lr_lr"),
+        lr_init=p["buffers_lr_teacher"],
+        eval_every=distill("eval_every"),
+        checkpoint_every=distill("checkpoint_every"),
+    )
+    distiller = build_distiller(
+        method,
+        make_model=ctx.make_model,
+        data=ctx.data,
+        mtt=mtt,
+        matching=section(p, "matching"),
+        dm=section(p, "dm"),
+        eval_every=distill("eval_every"),
+        checkpoint_every=distill("checkpoint_every"),
+        scale=plan.stages if schedule == "union" else 1,
+    )
+    transition_experts = ExpertConfig(  # a transition's real-data trajectory: M + E + 1 epochs
+        epochs=distill("max_start_epoch") + distill("expert_epochs") + 1,
+        lr=p["buffers_lr_teacher"],
+        batch_size=p["buffers_batch_size"],
+        examples_per_epoch=p["buffers_examples_per_epoch"],
+    )
+    selection = [distill("select_nets"), distill("select_epochs"), distill("transition_epochs")]
+    setup = StageSetup(
+        data=ctx.data,
+        make_model=ctx.make_model,
+        distiller=distiller,
+        experts=transition_experts,
+        train=ctx.eval_config,
+        transition_epochs=distill("transition_epochs"),
+        select_epochs=distill("select_epochs"),
+        select_nets=distill("select_nets"),
+        augment=ctx.augment,
+        seed=p["seed"],
+    )
+    key = {
+        "schedule": dataclasses.asdict(plan),
+        "method": [method, distiller.config],
+        "transition": transition_experts,
+        "eval": ctx.eval_config,
+        "select": selection,
+        "experts": [float(e.params.sum()) for e in experts],
+        "seed": p["seed"],
+    }
+    return plan, setup, work_dir(p["artifacts_dir"], work_name, key)
