@@ -10,6 +10,7 @@ reports/metrics/<a>_<b>.json, reports/tables/<a>/<b>/*.csv, reports/figures/<a>/
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -54,7 +55,16 @@ def _copy(source: Path, target: Path) -> Path:
 
 
 def _publish_notebook(source: Path, target: Path) -> Path:
-    """Copy an executed notebook with this machine's repository path replaced by `.`."""
+    """Copy an executed notebook with the repository path it ran in replaced by `.` (that
+    of this checkout, and that recorded by papermill when it ran in another copy)."""
+    text = source.read_text()
+    recorded = json.loads(text).get("metadata", {}).get("papermill", {}).get("output_path", "")
+    roots = {str(ROOT)}
+    suffix = f"/artifacts/notebooks/{source.name}"
+    if recorded.endswith(suffix) and len(recorded) > len(suffix):
+        roots.add(recorded[: -len(suffix)])
+    for root in sorted(roots, key=len, reverse=True):
+        text = text.replace(root, ".")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(source.read_text().replace(str(ROOT), "."))
+    target.write_text(text)
     return target
