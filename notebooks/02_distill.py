@@ -103,6 +103,7 @@ checkpoint_every = 25
 select_nets = 2
 select_epochs = 150
 transition_epochs = 300
+unroll = "graph"
 # per run (set by the runner)
 schedule = "progressive"
 prepared_dir = "data/prepared"

@@ -81,6 +81,7 @@ distill_checkpoint_every = 25
 distill_select_nets = 2
 distill_select_epochs = 150
 distill_transition_epochs = 300
+distill_unroll = "graph"
 # this stage
 stage_epochs = 300
 # locations (set by the runner)

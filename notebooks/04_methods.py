@@ -86,6 +86,7 @@ distill_checkpoint_every = 25
 distill_select_nets = 2
 distill_select_epochs = 150
 distill_transition_epochs = 300
+distill_unroll = "graph"
 matching_iterations = 100
 matching_batch_real = 64
 matching_lr_img = 0.1

@@ -45,6 +45,7 @@ def plan_schedule(
         lr_init=p["buffers_lr_teacher"],
         eval_every=distill("eval_every"),
         checkpoint_every=distill("checkpoint_every"),
+        unroll=distill("unroll"),
     )
     distiller = build_distiller(
         method,

@@ -25,6 +25,7 @@ from pydantic import (
 from pdd.augment import parse_strategy
 from pdd.data.registry import DATASET_NAMES
 from pdd.methods import METHODS
+from pdd.methods.unroll import UNROLLS
 from pdd.models import MODEL_NAMES, NORMS
 from pdd.progressive import SCHEDULES
 
@@ -132,6 +133,7 @@ class Distill(Section):
     select_nets: int = Field(ge=1)
     select_epochs: int = Field(ge=1)
     transition_epochs: int = Field(ge=1)
+    unroll: Literal[UNROLLS] = Field(description="graph | adjoint: how MTT differentiates")
 
     @field_validator("schedules")
     @classmethod

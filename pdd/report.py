@@ -5,7 +5,8 @@ shows every result without running anything.
 Every folder `artifacts/<a>/<b>/` holding a `metrics.json` is published as
 reports/metrics/<a>_<b>.json, reports/tables/<a>/<b>/*.csv, reports/figures/<a>/<b>/*
 (its PNG/SVG files and its `figures/` folder); every distilled set (a folder with a
-`manifest.json`) goes to reports/sets/ under its path in artifacts/.
+`manifest.json`) goes to reports/sets/ under its path in artifacts/. Last, the metrics of
+the base methods are gathered into reports/tables/methods.{csv,md} (pdd/results.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import shutil
 from pathlib import Path
 
 from pdd.paths import ROOT
+from pdd.results import write_methods_table
 
 PUBLISHED_FOLDERS = ("metrics", "tables", "figures", "notebooks", "sets")
 SKIPPED = ("notebooks", "work")
@@ -45,6 +47,7 @@ def publish(artifacts: Path, prepared: Path, reports: Path) -> list[Path]:
             written.append(_copy(part, reports / "sets" / relative / part.name))
     for notebook in sorted((artifacts / "notebooks").glob("*.ipynb")):
         written.append(_publish_notebook(notebook, reports / "notebooks" / notebook.name))
+    written += write_methods_table(reports / "metrics", reports / "tables")
     return written
 
 

@@ -165,6 +165,17 @@ def test_distillation_moves_images_and_lr(experts):
     assert result.lr > 0 and len([h for h in result.history if "loss" in h]) == 6
 
 
+def test_adjoint_unroll_distils_the_same_images_as_the_graph(experts):
+    data = tiny_splits()
+    frozen = {"frozen_images": data.train_x[6:12], "frozen_labels": data.train_y[6:12]}
+    graph = run_distill(experts, data, **frozen)
+    adjoint = run_distill(
+        experts, data, config=dataclasses.replace(CONFIG, unroll="adjoint"), **frozen
+    )
+    torch.testing.assert_close(adjoint.images, graph.images, rtol=1e-4, atol=1e-5)
+    assert adjoint.lr == pytest.approx(graph.lr, rel=1e-4)
+
+
 def test_distillation_resume_equals_uninterrupted(tmp_path, experts):
     data = tiny_splits()
     scorer = lambda images, lr: float(images.sum())  # deterministic stand-in  # noqa: E731

@@ -3,7 +3,8 @@ SGD steps on them, from an expert's epoch-t parameters, land near its epoch-(t+E
 
 For PDD, the images of earlier stages sit frozen in the pool that every unrolled step
 draws its mini-batch from; only the current stage's images and step size learn. The
-student runs functionally (torch.func.functional_call) from a flat parameter vector.
+student runs functionally (torch.func.functional_call) from a flat parameter vector; how
+its N steps are differentiated is pdd/methods/unroll.py's choice (`graph` or `adjoint`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pdd.methods.base import (
     StageTask,
     optimise,
 )
+from pdd.methods.unroll import unroll
 from pdd.runtime import derive_seed
 from pdd.trajectory import Trajectory, unflatten
 
@@ -43,6 +45,8 @@ class MTTConfig:
     eval_every: int  # iterations between validation scores (best snapshot kept)
     checkpoint_every: int
     min_lr: float = 1e-6  # below this the step size has collapsed: stop and say so
+    unroll: str = "graph"  # graph | adjoint (pdd/methods/unroll.py): same gradients,
+    # adjoint's memory does not grow with syn_steps
 
 
 def matching_loss(
@@ -63,15 +67,16 @@ def matching_loss(
     target = trajectory.params[start_epoch + config.expert_epochs].to(device)
     order = torch.Generator().manual_seed(derive_seed(seed, "batches"))
     batches = _batch_indices(len(pool_images), config.batch_syn, config.syn_steps, order)
-    theta = start.clone().requires_grad_(True)
-    for step, batch in enumerate(batches):
-        x = pool_images[batch.to(device)]
+    batches = [batch.to(device) for batch in batches]
+
+    def step_loss(theta: Tensor, pool: Tensor, step: int) -> Tensor:
+        x = pool[batches[step]]
         if augment is not None:
             x = augment(x, seed=derive_seed(seed, "dsa", step))
         logits = functional_call(model, unflatten(theta, trajectory.layout), (x,))
-        loss = F.cross_entropy(logits, pool_labels[batch.to(device)])
-        (grad,) = torch.autograd.grad(loss, theta, create_graph=True)
-        theta = theta - lr * grad
+        return F.cross_entropy(logits, pool_labels[batches[step]])
+
+    theta = unroll(step_loss, start, pool_images, lr, config.syn_steps, mode=config.unroll)
     return (theta - target).pow(2).sum() / (start - target).pow(2).sum()
 
 
