@@ -100,7 +100,7 @@ def without_timings(value):
 
 
 def test_second_repro_does_nothing(smoke_run, data_mirror):
-    assert "up to date" in dvc("status", repo=smoke_run, mirror=data_mirror)
+    assert "up to date" in dvc("status", "dvc.yaml", repo=smoke_run, mirror=data_mirror)
     assert "Running stage" not in dvc("repro", repo=smoke_run, mirror=data_mirror)
 
 
