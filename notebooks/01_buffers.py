@@ -20,8 +20,9 @@
 #
 # Resumable and shardable: state lives in `artifacts/work/` keyed by the parameters; a
 # rerun skips finished experts and continues an unfinished one from its last epoch. Run
-# `python -m pdd.run buffers --item shard=i --item num_shards=N` in N processes, then once
-# plainly (it finds every expert done and only publishes them).
+# `torchrun --nproc-per-node N -m pdd.run buffers` (or `python -m pdd.run buffers --item
+# shard=i --item num_shards=N` in N processes, e.g. N DVC queue workers), then once plainly
+# (`dvc repro`): it finds every expert done and only publishes them.
 #
 # Writes `artifacts/buffers/`: `expert_NNN.pt`, `experts.csv`, `metrics.json`.
 
@@ -30,6 +31,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+from IPython.display import display
 
 from pdd.buffers import ExpertConfig, expert_path, generate_buffers, load_buffers
 from pdd.context import context_from
@@ -112,22 +114,27 @@ generate_buffers(
 # ## Publish (only when every shard is done)
 
 # %%
-experts = load_buffers(work, num_experts)
-out_dir.mkdir(parents=True, exist_ok=True)
-for index in range(num_experts):
-    shutil.copyfile(expert_path(work, index), expert_path(out_dir, index))
-table = pd.DataFrame([{"expert": i, "seed": t.seed, **t.metrics} for i, t in enumerate(experts)])
-write_csv(out_dir / "experts.csv", table)
-metrics = {
-    "dataset": dataset,
-    "full_data_reference": {
-        "test_mean": table.test_acc.mean(),
-        "test_std": table.test_acc.std(ddof=0),
-        "val_mean": table.val_acc.mean(),
-        "n": num_experts,
-        "what": f"experts after {epochs} epochs of {examples_per_epoch or 'all'} real images, "
-        f"SGD lr {lr_teacher}, no momentum",
-    },
-}
-write_json(out_dir / "metrics.json", metrics)
-table
+publishing = num_shards == 1  # a shard of an N-process run only trains its experts
+if publishing:
+    experts = load_buffers(work, num_experts)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for index in range(num_experts):
+        shutil.copyfile(expert_path(work, index), expert_path(out_dir, index))
+    rows = [{"expert": i, "seed": t.seed, **t.metrics} for i, t in enumerate(experts)]
+    table = pd.DataFrame(rows)
+    write_csv(out_dir / "experts.csv", table)
+    metrics = {
+        "dataset": dataset,
+        "full_data_reference": {
+            "test_mean": table.test_acc.mean(),
+            "test_std": table.test_acc.std(ddof=0),
+            "val_mean": table.val_acc.mean(),
+            "n": num_experts,
+            "what": f"experts after {epochs} epochs of {examples_per_epoch or 'all'} real "
+            f"images, SGD lr {lr_teacher}, no momentum",
+        },
+    }
+    write_json(out_dir / "metrics.json", metrics)
+    display(table)
+else:
+    print(f"shard {shard} of {num_shards} done; a plain run publishes every expert")

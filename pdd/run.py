@@ -88,16 +88,23 @@ def run_notebook(
     stage: str, params: Params, workspace: Workspace, items: dict[str, Any] | None = None
 ) -> None:
     stem, section, upstream = NOTEBOOK_STAGES[stage]
-    chosen = stage_items(stage, items or {})
+    given = (items or {}) | (torchrun_shard() if stage == "buffers" else {})
+    chosen = stage_items(stage, given)
     parameters = notebook_parameters(params, section, upstream) | chosen
     parameters["prepared_dir"] = _relative(workspace.prepared)
     parameters["artifacts_dir"] = _relative(workspace.artifacts)
     suffix = "".join(f"_{value}" for key, value in chosen.items() if key in ("schedule", "method"))
-    execute(
-        paths.NOTEBOOKS / f"{stem}.py",
-        workspace.artifacts / "notebooks" / f"{stem}{suffix}.ipynb",
-        parameters,
-    )
+    executed = workspace.artifacts / "notebooks" / f"{stem}{suffix}.ipynb"
+    if chosen.get("num_shards", 1) > 1:  # shards leave the stage's own notebook alone
+        shard = f"shard{chosen['shard']}of{chosen['num_shards']}"
+        executed = workspace.artifacts / "work" / "shards" / f"{stem}_{shard}.ipynb"
+    execute(paths.NOTEBOOKS / f"{stem}.py", executed, parameters)
+
+
+def torchrun_shard() -> dict[str, int]:
+    """Under `torchrun --nproc-per-node N`, this process's shard (RANK of WORLD_SIZE)."""
+    size = int(os.environ.get("WORLD_SIZE", "1"))
+    return {"shard": int(os.environ["RANK"]), "num_shards": size} if size > 1 else {}
 
 
 def stage_items(stage: str, given: dict[str, Any]) -> dict[str, Any]:
@@ -147,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="K=V",
-        help="per-run choice: schedule=progressive (distill), shard=0 num_shards=2 (buffers)",
+        help="per-run choice: schedule=progressive (distill), shard=0 num_shards=2 (buffers; "
+        "under torchrun the shard comes from RANK and WORLD_SIZE)",
     )
     parser.add_argument("--params", type=Path, default=paths.PARAMS_FILE)
     parser.add_argument("--workdir", type=Path, default=paths.ROOT, help="where outputs go")

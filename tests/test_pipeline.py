@@ -186,3 +186,22 @@ def test_methods_table_compares_each_method_alone_and_with_pdd(smoke_run):
             (smoke_run / "reports" / "sets" / "methods" / name / "progressive").glob("*.pt")
         )
         assert len(stages) == load_params(PARAMS_FILE, profile="smoke").distill.stages
+
+
+def test_torchrun_shards_of_the_buffers_stage_equal_the_single_run(
+    smoke_run, data_mirror, tmp_path
+):
+    shutil.copytree(smoke_run / "data" / "prepared", tmp_path / "data" / "prepared")
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2"]
+    stage = ["-m", "pdd.run", "buffers", "--profile", "smoke", "--workdir", str(tmp_path)]
+    shell([*torchrun, *stage], ROOT, data_mirror)
+    assert not (tmp_path / "artifacts" / "buffers").exists()  # shards publish nothing
+    shards = sorted(p.name for p in (tmp_path / "artifacts" / "work" / "shards").iterdir())
+    assert shards == ["01_buffers_shard0of2.ipynb", "01_buffers_shard1of2.ipynb"]
+    done = run_stage(["buffers"], tmp_path, data_mirror)  # finds every expert done, publishes
+    assert done.returncode == 0, done.stderr[-2000:]
+    single = sorted((smoke_run / "artifacts" / "buffers").glob("expert_*.pt"))
+    assert len(single) >= 2
+    for expert in single:
+        sharded = torch.load(tmp_path / "artifacts" / "buffers" / expert.name, weights_only=True)
+        assert torch.equal(sharded["params"], torch.load(expert, weights_only=True)["params"])
