@@ -10,9 +10,12 @@ import torch
 
 
 def resolve_device(name: str = "auto") -> torch.device:
-    """`auto` picks CUDA when present, else CPU; an explicit `cuda` without a GPU is an error."""
+    """`auto` picks CUDA when present, else CPU; an explicit `cuda` without a GPU is an error.
+    Under torchrun, `auto` and `cuda` mean this worker's GPU (LOCAL_RANK)."""
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and "LOCAL_RANK" in os.environ and torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ["LOCAL_RANK"]) % torch.cuda.device_count())
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise RuntimeError("common.device is 'cuda' but no CUDA device is visible; use 'auto'")
     return torch.device(name)
