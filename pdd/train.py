@@ -69,8 +69,11 @@ def train_classifier(
     augment: DiffAugment | None = None,
     progress: bool = False,
     desc: str = "train",
+    on_batch: Callable[[Tensor, Tensor, Tensor], None] | None = None,
 ) -> TrainResult:
     """Train `model` on (images, labels) for `config.epochs` epochs and return it.
+
+    `on_batch(indices, logits, labels)` sees every mini-batch (e.g. forgetting statistics).
 
     Pass the `optimizer` of an earlier call to continue training with its momentum buffers
     (progressive evaluation). `seed` fixes batch order and augmentation, so CPU runs repeat
@@ -91,7 +94,10 @@ def train_classifier(
             x = images[batch]
             if augment is not None:
                 x = augment(x, seed=derive_seed(seed, epoch, start))
-            loss = F.cross_entropy(model(x), labels[batch])
+            logits = model(x)
+            loss = F.cross_entropy(logits, labels[batch])
+            if on_batch is not None:
+                on_batch(batch, logits, labels[batch])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

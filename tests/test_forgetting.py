@@ -1,0 +1,70 @@
+"""Forgetting statistics on hand-made presentation sequences, per-class dropping of the
+easiest examples, the correct-by-all variant, and the training hook that feeds them."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from pdd.forgetting import ForgettingTracker, correct_by_all, keep_hardest
+from pdd.models import get_model
+from pdd.train import TrainConfig, train_classifier
+
+
+def logits_for(predicted: list[int], classes: int = 2) -> torch.Tensor:
+    return torch.nn.functional.one_hot(torch.tensor(predicted), classes).float()
+
+
+def test_tracker_counts_forgetting_events_and_first_learning():
+    tracker = ForgettingTracker(3)
+    labels = torch.tensor([0, 0, 1])
+    everyone = torch.arange(3)
+    # example 0: right, right, right; 1: wrong, right, wrong; 2: never right
+    for predicted in ([0, 1, 0], [0, 0, 0], [0, 1, 0]):
+        tracker.update(everyone, logits_for(predicted), labels)
+    assert tracker.forgotten.tolist() == [0, 1, 0]
+    assert tracker.first_learnt.tolist() == [0, 1, -1]
+    easiness = tracker.easiness()
+    assert easiness[0] > easiness[1] > easiness[2] and easiness[2] == -float("inf")
+
+
+def test_learnt_later_is_less_easy_than_learnt_first():
+    tracker = ForgettingTracker(2)
+    labels = torch.tensor([0, 0])
+    tracker.update(torch.tensor([0, 1]), logits_for([0, 1]), labels)
+    tracker.update(torch.tensor([0, 1]), logits_for([0, 0]), labels)
+    assert tracker.easiness()[0] > tracker.easiness()[1]
+
+
+def test_keep_hardest_drops_the_easiest_share_of_every_class():
+    labels = torch.tensor([0, 0, 0, 0, 1, 1, 1, 1])
+    easiness = torch.tensor([4.0, 1.0, 3.0, 2.0, 0.0, 9.0, 5.0, 7.0])
+    assert keep_hardest(labels, easiness, 0.5).tolist() == [1, 3, 4, 6]
+    assert keep_hardest(labels, easiness, 0.0).tolist() == list(range(8))
+    with pytest.raises(ValueError, match="drop_rate"):
+        keep_hardest(labels, easiness, 1.0)
+
+
+def test_correct_by_all_needs_every_network():
+    labels = torch.tensor([0, 1, 2])
+    predictions = [torch.tensor([0, 1, 0]), torch.tensor([0, 0, 2])]
+    assert correct_by_all(predictions, labels).tolist() == [True, False, False]
+
+
+def test_training_hook_sees_every_example_once_per_epoch():
+    model = get_model(
+        "convnet", in_channels=1, num_classes=3, image_size=8, width=4, depth=2, seed=0
+    )
+    images, labels = torch.randn(10, 1, 8, 8), torch.arange(10) % 3
+    tracker = ForgettingTracker(10)
+    seen = []
+
+    def record(indices, logits, batch_labels):
+        seen.append(indices.clone())
+        tracker.update(indices, logits, batch_labels)
+
+    config = TrainConfig(epochs=3, lr=0.01, batch_size=4)
+    train_classifier(model, images, labels, config, seed=0, on_batch=record)
+    assert len(seen) == 9 and tracker.presentations == 9
+    for epoch in range(3):
+        assert sorted(torch.cat(seen[3 * epoch : 3 * epoch + 3]).tolist()) == list(range(10))
