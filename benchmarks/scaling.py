@@ -5,9 +5,9 @@
 Every rank trains the experts (and evaluation seeds) whose index is its rank mod N, with T
 intra-op threads; rank 0 writes throughput (images/s over the wall time of the sharded
 section, process start-up excluded) and a fingerprint of the merged results, so runs with
-different N can be checked for identical output. Data: random tensors shaped like
-Fashion-MNIST (28×28×1, 10 classes): throughput does not depend on pixel values, and the
-benchmark needs no dataset.
+different N can be checked for identical output. Data: random tensors shaped like a
+dataset (`--shape`, Fashion-MNIST by default): throughput does not depend on pixel values,
+and the benchmark needs no dataset. `--device cuda` times a GPU (one per local rank).
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,24 +32,34 @@ from pdd.models import get_model
 from pdd.runtime import derive_seed
 from pdd.train import TrainConfig, evaluate, train_classifier
 
-SPEC = get_spec("fashion-mnist")
 
-
-def shaped_like_fmnist(train: int, test: int, seed: int = 0) -> Splits:
+def shaped_like(dataset: str, train: int, test: int, seed: int = 0) -> Splits:
+    """Random images and balanced labels with the shape and class count of `dataset`."""
+    spec = get_spec(dataset)
     generator = torch.Generator().manual_seed(seed)
+    shape = (spec.channels, spec.image_size, spec.image_size)
 
     def part(n: int):
-        y = torch.arange(10).repeat(n // 10)
-        return torch.randn(len(y), 1, 28, 28, generator=generator), y
+        y = torch.arange(spec.num_classes).repeat(max(n // spec.num_classes, 1))
+        return torch.randn(len(y), *shape, generator=generator), y
 
     (tx, ty), (vx, vy), (sx, sy) = part(train), part(test), part(test)
-    return Splits(tx, ty, vx, vy, sx, sy, SPEC, tuple(str(c) for c in range(10)))
+    names = tuple(str(c) for c in range(spec.num_classes))
+    return Splits(tx, ty, vx, vy, sx, sy, spec, names)
 
 
-def make_model(seed: int, width: int) -> torch.nn.Module:
-    return get_model(
-        "convnet", in_channels=1, num_classes=10, image_size=28, width=width, seed=seed
-    )
+def model_maker(spec, width: int, device: torch.device):
+    def make_model(seed: int) -> torch.nn.Module:
+        return get_model(
+            "convnet",
+            in_channels=spec.channels,
+            num_classes=spec.num_classes,
+            image_size=spec.image_size,
+            width=width,
+            seed=seed,
+        ).to(device)
+
+    return make_model
 
 
 def expert_section(args, data: Splits, world: World, folder: Path) -> dict:
@@ -55,7 +67,7 @@ def expert_section(args, data: Splits, world: World, folder: Path) -> dict:
     barrier(world)
     start = time.perf_counter()
     generate_buffers(
-        lambda seed: make_model(seed, args.width),
+        model_maker(data.spec, args.width, args.device),
         args.experts,
         data,
         config,
@@ -75,12 +87,14 @@ def expert_section(args, data: Splits, world: World, folder: Path) -> dict:
 
 
 def evaluation_section(args, data: Splits, world: World) -> dict:
-    images, labels = data.train_x[: 10 * args.eval_ipc], data.train_y[: 10 * args.eval_ipc]
+    count = data.spec.num_classes * args.eval_ipc
+    images, labels = data.train_x[:count], data.train_y[:count]
+    make_model = model_maker(data.spec, args.width, args.device)
     config = TrainConfig(epochs=args.eval_epochs, lr=0.01)
     augment = DiffAugment()
 
     def score(seed: int) -> float:
-        model = make_model(seed, args.width)
+        model = make_model(seed)
         result = train_classifier(model, images, labels, config, seed=seed, augment=augment)
         return evaluate(result.model, data.test_x, data.test_y)[0]
 
@@ -99,6 +113,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--width", type=int, default=32)
+    parser.add_argument("--shape", default="fashion-mnist", help="dataset whose shape to mimic")
+    parser.add_argument("--device", type=torch.device, default=torch.device("cpu"))
     parser.add_argument("--experts", type=int, default=4)
     parser.add_argument("--expert-epochs", type=int, default=2)
     parser.add_argument("--expert-images", type=int, default=2000)
@@ -108,15 +124,20 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     world = init_world()
-    data = shaped_like_fmnist(train=max(args.expert_images, 10 * args.eval_ipc), test=1000)
+    if args.device.type == "cuda" and world.size > 1:
+        args.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    classes = get_spec(args.shape).num_classes
+    train = max(args.expert_images, classes * args.eval_ipc)
+    data = shaped_like(args.shape, train=train, test=1000)
     # one shared folder: every rank writes its own experts, then all read every expert
     folder = Path(tempfile.gettempdir()) / f"pdd-bench-experts-{args.out.stem}"
     if world.rank == 0:  # a finished expert left by an earlier run would be skipped
         shutil.rmtree(folder, ignore_errors=True)
     result = {
+        "command": "python -m benchmarks.scaling " + " ".join(argv or sys.argv[1:]),
         "world_size": world.size,
         "threads_per_rank": args.threads,
-        "settings": {k: v for k, v in vars(args).items() if k != "out"},
+        "settings": {k: str(v) for k, v in vars(args).items() if k != "out"},
         "experts": expert_section(args, data, world, folder),
         "evaluation": evaluation_section(args, data, world),
     }

@@ -97,6 +97,28 @@ def scaling_markdown(result: dict) -> list[str]:
     return lines
 
 
+def plan_markdown(result: dict, experts: int = 100, epochs: int = 50, workers: int = 8) -> list:
+    """Expected time of the paper's buffers from one measured expert-epoch throughput."""
+    settings = result["settings"]
+    rate = result["experts"]["images_per_s"]
+    train_images = 50_000  # CIFAR-10's training split
+    epoch_s = train_images / rate
+    rounds = -(-experts // workers)
+    total_h = rounds * epochs * epoch_s / 3600
+    return [
+        f"## Plan: {experts} experts × {epochs} epochs on {workers} workers",
+        "",
+        f"`{result['command']}` measured {rate:.0f} images/s for one expert (ConvNet width "
+        f"{settings['width']}, {settings['shape']} shape, device {settings['device']}, "
+        f"{settings['threads']} threads): one epoch over {train_images:,} images takes "
+        f"{epoch_s:.0f} s. Sharded as `torchrun --nproc-per-node {workers} -m pdd.run "
+        f"buffers`, each worker trains ⌈{experts}/{workers}⌉ = {rounds} experts, so the "
+        f"buffers take {rounds} × {epochs} × {epoch_s:.0f} s ≈ {total_h:.1f} h at this "
+        "per-worker speed. On GPUs, rerun the same command with `--device cuda` on one GPU "
+        "and put its images/s into the same formula.",
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--folder", type=Path, default=Path("reports/bench"))
@@ -113,6 +135,9 @@ def main(argv: list[str] | None = None) -> None:
         result = json.loads(scaling_file.read_text())
         scaling_figure(result, args.folder)
         lines += [*scaling_markdown(result), "", "![](scaling.png)", ""]
+    plan_file = args.folder / "expert_cost_paper.json"
+    if plan_file.exists():
+        lines += [*plan_markdown(json.loads(plan_file.read_text())), ""]
     (args.folder / "README.md").write_text("\n".join(lines) + "\n")
 
 
