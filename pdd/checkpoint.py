@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from pdd.io import atomic_path
+from pdd.io import save_torch
 
 
 class FolderBusy(RuntimeError):
@@ -27,8 +27,7 @@ class FolderBusy(RuntimeError):
 
 def save(payload: dict[str, Any], path: Path) -> None:
     """`torch.save` that either fully replaces `path` or leaves the old file untouched."""
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    save_torch(payload, path)
 
 
 def load(path: Path) -> dict[str, Any]:

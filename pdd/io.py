@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import torch
 
 FLOAT_DIGITS = 6
 
@@ -33,6 +34,15 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def save_torch(payload: Any, path: str | os.PathLike) -> Path:
+    """`torch.save`, atomically and byte-stable: written through a file handle, the zip
+    archive's inner folder is always `archive` (given a path, torch names it after the
+    file, here a random temporary name, so identical payloads gave different bytes)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        torch.save(payload, handle)
+    return Path(path)
 
 
 def rounded(value: Any, digits: int = FLOAT_DIGITS) -> Any:

@@ -12,7 +12,7 @@ from torch import Tensor
 
 from pdd import plots
 from pdd.data import ZCA, DatasetSpec, denormalize
-from pdd.io import atomic_path, read_json, write_json
+from pdd.io import read_json, save_torch, write_json
 from pdd.methods.multiformation import decode
 
 
@@ -48,17 +48,16 @@ def save_stages(folder: Path, stages: list[SyntheticStage], spec: DatasetSpec, z
     """Write every stage (.pt + .png) and `manifest.json` describing them."""
     folder = Path(folder)
     for index, stage in enumerate(stages):
-        with atomic_path(stage_file(folder, index)) as tmp:
-            torch.save(
-                {
-                    "images": stage.images.detach().cpu(),
-                    "labels": stage.labels.cpu(),
-                    "lr": torch.tensor(stage.lr),
-                    # plain sets keep the original three-tensor format
-                    **({"factor": torch.tensor(stage.factor)} if stage.factor > 1 else {}),
-                },
-                tmp,
-            )
+        save_torch(
+            {
+                "images": stage.images.detach().cpu(),
+                "labels": stage.labels.cpu(),
+                "lr": torch.tensor(stage.lr),
+                # plain sets keep the original three-tensor format
+                **({"factor": torch.tensor(stage.factor)} if stage.factor > 1 else {}),
+            },
+            stage_file(folder, index),
+        )
         grid = plots.image_grid(
             grid_order(denormalize(stage.images.detach().cpu(), spec, zca), stage.labels.cpu()),
             rows=spec.num_classes if stage.ipc > 1 else 1,

@@ -53,3 +53,17 @@ def test_image_grid_shapes(tmp_path):
     assert len(fig.axes) == 6
     plots.save(fig, tmp_path / "grid")
     assert (tmp_path / "grid.png").stat().st_size > 0
+
+
+def test_saved_tensors_are_byte_identical_whatever_the_file_name(tmp_path):
+    import torch
+
+    from pdd import checkpoint
+    from pdd.io import save_torch
+
+    payload = {"x": torch.arange(6.0).view(2, 3), "n": 3}
+    first = save_torch(payload, tmp_path / "a.pt")
+    second = save_torch(payload, tmp_path / "other" / "b.pt")
+    checkpoint.save(payload, tmp_path / "c.pt")
+    assert first.read_bytes() == second.read_bytes() == (tmp_path / "c.pt").read_bytes()
+    assert torch.equal(checkpoint.load(second)["x"], payload["x"])

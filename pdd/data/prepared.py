@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 from pdd.data.errors import DataFileError
-from pdd.io import atomic_path
+from pdd.io import save_torch
 
 KEYS = ("train_x", "train_y", "test_x", "test_y", "class_names")
 
@@ -24,9 +24,7 @@ def save_prepared(data: dict, path: str | Path) -> Path:
     missing = [key for key in KEYS if key not in data]
     if missing:
         raise ValueError(f"prepared data lacks {missing}")
-    with atomic_path(path) as tmp:
-        torch.save({key: data[key] for key in KEYS}, tmp)
-    return Path(path)
+    return save_torch({key: data[key] for key in KEYS}, path)
 
 
 def load_prepared(name: str, prepared_dir: str | Path) -> dict:
