@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.ticker import NullFormatter
 
 from pdd.plots import apply_theme, plt, save, sns
 
@@ -23,7 +24,9 @@ def unroll_figure(result: dict, folder: Path) -> None:
     ):
         sns.lineplot(runs, x="syn_steps", y=column, hue="impl", style="width", marker="o", ax=axis)
         axis.set(xscale="log", yscale="log", xlabel="unrolled steps (syn_steps)", ylabel=label)
-        axis.set_xticks(sorted(runs.syn_steps.unique()), map(str, sorted(runs.syn_steps.unique())))
+        steps = sorted(runs.syn_steps.unique())
+        axis.set_xticks(steps, [str(step) for step in steps])
+        axis.xaxis.set_minor_formatter(NullFormatter())  # no 3×10¹ labels between the steps
     save(fig, folder / "mtt_unroll.png")
 
 
