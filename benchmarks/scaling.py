@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from pdd.buffers import ExpertConfig, generate_buffers, load_buffers
 from pdd.data import Splits, get_spec
 from pdd.distributed import World, barrier, close_world, init_world, map_sharded
 from pdd.models import get_model
-from pdd.runtime import derive_seed
+from pdd.runtime import derive_seed, resolve_device
 from pdd.train import TrainConfig, evaluate, train_classifier
 
 
@@ -114,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--shape", default="fashion-mnist", help="dataset whose shape to mimic")
-    parser.add_argument("--device", type=torch.device, default=torch.device("cpu"))
+    parser.add_argument("--device", default="cpu", help="cpu | cuda (this worker's GPU)")
     parser.add_argument("--experts", type=int, default=4)
     parser.add_argument("--expert-epochs", type=int, default=2)
     parser.add_argument("--expert-images", type=int, default=2000)
@@ -124,8 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     world = init_world()
-    if args.device.type == "cuda" and world.size > 1:
-        args.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    args.device = resolve_device(args.device)  # under torchrun: the GPU of LOCAL_RANK
     classes = get_spec(args.shape).num_classes
     train = max(args.expert_images, classes * args.eval_ipc)
     data = shaped_like(args.shape, train=train, test=1000)

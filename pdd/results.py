@@ -9,10 +9,11 @@ PDD number has been published for Fashion-MNIST or MNIST.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
+
+from pdd.io import read_json
 
 # ConvNet, CIFAR-10, IPC 10, from the papers (notes/method.md §6). PDD is reported over MTT
 # and IDC only; its best IPC-10 result (67.9) is the one over IDC (67.5, +0.4).
@@ -46,9 +47,9 @@ def methods_table(metrics: Path) -> pd.DataFrame:
     headline = metrics / "evaluate.json"
     if headline.exists():
         seconds = tuple(_distill_seconds(metrics / f"distill_{s}.json") for s in MTT_SCHEDULES)
-        rows.append(_mtt_row(json.loads(headline.read_text()), seconds))
+        rows.append(_mtt_row(read_json(headline), seconds))
     for path in sorted(metrics.glob("methods_*.json")):
-        rows.append(_method_row(json.loads(path.read_text())))
+        rows.append(_method_row(read_json(path)))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -61,7 +62,7 @@ def _distill_seconds(path: Path) -> float | None:
     """Seconds of distillation summed over a schedule's stages (as notebook 04 counts)."""
     if not path.exists():
         return None
-    return round(sum(stage["seconds"] for stage in json.loads(path.read_text())["stages"]), 1)
+    return round(sum(stage["seconds"] for stage in read_json(path)["stages"]), 1)
 
 
 def _method_row(metrics: dict) -> dict:

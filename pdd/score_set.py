@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,13 +21,12 @@ import numpy as np
 from pdd import paths
 from pdd.context import context_from
 from pdd.distributed import close_world, init_world, map_sharded
-from pdd.evaluate import progressive_evaluation
+from pdd.evaluate import progressive_evaluation, union_from_scratch
 from pdd.io import write_json
 from pdd.models import MODEL_NAMES
 from pdd.params import ParamsError, load_params, notebook_parameters
 from pdd.run import parse_overrides
-from pdd.synthetic import load_stages, union
-from pdd.train import evaluate, train_classifier
+from pdd.synthetic import load_stages
 
 PROTOCOLS = ("progressive", "union")
 
@@ -47,19 +45,15 @@ def score(folder: Path, ctx, protocol: str, world) -> dict:
                 augment=ctx.augment,
             )[-1]
             return last["test_acc"], last["val_acc"]
-        images, labels = union(stages)
-        model = train_classifier(
-            ctx.make_model(seed),
-            images,
-            labels,
-            replace(ctx.eval_config, lr=stages[-1].lr),
-            seed=seed,
+        scored = union_from_scratch(
+            stages,
+            make_model=ctx.make_model,
+            config=ctx.eval_config,
+            seeds=[seed],
+            data=ctx.data,
             augment=ctx.augment,
-        ).model
-        return (
-            evaluate(model, ctx.data.test_x, ctx.data.test_y)[0],
-            evaluate(model, ctx.data.val_x, ctx.data.val_y)[0],
         )
+        return scored.test_acc[0], scored.val_acc[0]
 
     scores = map_sharded(one_seed, ctx.eval_seeds, world)
     test = [test for test, _ in scores]
