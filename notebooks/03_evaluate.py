@@ -87,13 +87,14 @@ stage_epochs = 300
 # locations (set by the runner)
 prepared_dir = "data/prepared"
 artifacts_dir = "artifacts"
+reports_dir = "reports"  # the published sets and metrics of the earlier stages
 
 # %%
 ctx = context_from(globals())
-artifacts = Path(artifacts_dir)
-out_dir = artifacts / "evaluate"
+published = Path(reports_dir)
+out_dir = Path(artifacts_dir) / "evaluate"
 stage_config = dataclasses.replace(ctx.eval_config, epochs=stage_epochs)
-sets = {name: load_stages(artifacts / "distill" / name) for name in distill_schedules}
+sets = {name: load_stages(published / "distill" / name) for name in distill_schedules}
 total_ipc = distill_stages * distill_ipc_per_stage
 print({name: [s.ipc for s in stages] for name, stages in sets.items()})
 
@@ -149,8 +150,8 @@ write_csv(
 # %%
 last_stage = progressive.groupby("schedule").stage.transform("max")
 final_rows = progressive[progressive.stage == last_stage].set_index("schedule")
-baselines = read_json(artifacts / "baselines" / "metrics.json")["random_real"]
-reference = read_json(artifacts / "buffers" / "metrics.json")["full_data_reference"]
+baselines = read_json(published / "baselines" / "metrics.json")["random_real"]
+reference = read_json(published / "buffers" / "metrics.json")["full_data_reference"]
 LABELS = {
     "union": f"{distill_method.upper()} (union, one stage)",
     "sequential": "sequential stages",

@@ -1,12 +1,13 @@
-"""The cheap last stage: publish metrics, tables, figures, distilled sets and executed
-notebooks from the DVC-cached `artifacts/` into git-tracked `reports/`, so a fresh clone
-shows every result without running anything.
+"""Publication into git-tracked `reports/`, so a fresh clone shows every result without
+running anything, and later stages can build on earlier results without their caches.
 
-Every folder `artifacts/<a>/<b>/` holding a `metrics.json` is published as
-reports/metrics/<a>_<b>.json, reports/tables/<a>/<b>/*.csv, reports/figures/<a>/<b>/*
-(its PNG/SVG files and its `figures/` folder); every distilled set (a folder with a
-`manifest.json`) goes to reports/sets/ under its path in artifacts/. Last, the metrics of
-the base methods are gathered into reports/tables/methods.{csv,md} (pdd/results.py).
+Each stage publishes its own results as soon as it finishes (`publish_stage`): the small
+files of `artifacts/<stage>[/<item>]/` (metrics, tables, figures and the distilled sets)
+go to `reports/<stage>[/<item>]/`, and its executed notebook to `reports/notebooks/`.
+Checkpoints, expert trajectories and resumable state stay in the DVC cache. Downstream
+stages read the published sets and metrics, so an analysis can rerun from a fresh clone
+without redoing the distillation behind it. The cheap `report` stage only gathers what is
+published (pdd/results.py).
 """
 
 from __future__ import annotations
@@ -16,39 +17,36 @@ import shutil
 from pathlib import Path
 
 from pdd.paths import ROOT
-from pdd.results import write_methods_table
 
-PUBLISHED_FOLDERS = ("metrics", "tables", "figures", "notebooks", "sets")
-SKIPPED = ("notebooks", "work")
+PUBLISHED_SUFFIXES = (".json", ".csv", ".md", ".png", ".svg")
+SET_FILE = "stage_*.pt"  # a distilled stage, published beside its folder's manifest.json
 
 
-def publish(artifacts: Path, prepared: Path, reports: Path) -> list[Path]:
-    """Rewrite the published folders of `reports/` from scratch and return what was written."""
-    for folder in PUBLISHED_FOLDERS:
-        shutil.rmtree(reports / folder, ignore_errors=True)
-    written = [_copy(prepared / "summary.json", reports / "metrics" / "data.json")]
-    for metrics in sorted(artifacts.rglob("metrics.json")):
-        source = metrics.parent
-        relative = source.relative_to(artifacts)
-        if relative.parts[0] in SKIPPED:
-            continue
-        written.append(_copy(metrics, reports / "metrics" / f"{'_'.join(relative.parts)}.json"))
-        for table in sorted(source.glob("*.csv")):
-            written.append(_copy(table, reports / "tables" / relative / table.name))
-        pictures = [*source.glob("*.png"), *source.glob("*.svg"), *(source / "figures").glob("*")]
-        for picture in sorted(pictures):
-            written.append(_copy(picture, reports / "figures" / relative / picture.name))
-    for manifest in sorted(artifacts.rglob("manifest.json")):  # distilled sets: small
-        source = manifest.parent
-        relative = source.relative_to(artifacts)
-        if relative.parts[0] in SKIPPED:
-            continue
-        for part in sorted([manifest, *source.glob("stage_*.pt")]):
-            written.append(_copy(part, reports / "sets" / relative / part.name))
-    for notebook in sorted((artifacts / "notebooks").glob("*.ipynb")):
-        written.append(_publish_notebook(notebook, reports / "notebooks" / notebook.name))
-    written += write_methods_table(reports / "metrics", reports / "tables")
+def publish_stage(source: Path, target: Path) -> list[Path]:
+    """Replace `target` with the publishable files of `source` (same relative paths) and
+    return them. Written into a sibling folder first, so a failure leaves the previous
+    publication, never half of a new one."""
+    if not source.is_dir():
+        raise FileNotFoundError(f"{source}: the stage wrote no results to publish")
+    staging = target.with_name(f".{target.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    written = []
+    for path in sorted(p for p in source.rglob("*") if p.is_file() and _publishable(p, source)):
+        relative = path.relative_to(source)
+        written.append(target / relative)
+        _copy(path, staging / relative)
+    staging.mkdir(parents=True, exist_ok=True)  # a stage may publish nothing but its notebook
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
     return written
+
+
+def _publishable(path: Path, source: Path) -> bool:
+    if "work" in path.relative_to(source).parts[:-1]:
+        return False
+    if path.suffix in PUBLISHED_SUFFIXES:
+        return True
+    return path.match(SET_FILE) and (path.parent / "manifest.json").is_file()
 
 
 def _copy(source: Path, target: Path) -> Path:
@@ -57,17 +55,27 @@ def _copy(source: Path, target: Path) -> Path:
     return target
 
 
-def _publish_notebook(source: Path, target: Path) -> Path:
+def publish_file(source: Path, target: Path) -> Path:
+    """One file (e.g. the prepared data's summary) into reports/."""
+    partial = target.with_name(f".{target.name}.partial")
+    _copy(source, partial)
+    partial.replace(target)
+    return target
+
+
+def publish_notebook(source: Path, target: Path) -> Path:
     """Copy an executed notebook with the repository path it ran in replaced by `.` (that
     of this checkout, and that recorded by papermill when it ran in another copy)."""
     text = source.read_text()
     recorded = json.loads(text).get("metadata", {}).get("papermill", {}).get("output_path", "")
     roots = {str(ROOT)}
-    suffix = f"/artifacts/notebooks/{source.name}"
-    if recorded.endswith(suffix) and len(recorded) > len(suffix):
-        roots.add(recorded[: -len(suffix)])
+    marker = "/artifacts/"
+    if marker in recorded and not recorded.startswith(marker):
+        roots.add(recorded[: recorded.index(marker)])
     for root in sorted(roots, key=len, reverse=True):
         text = text.replace(root, ".")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_text(text)
+    partial.replace(target)
     return target

@@ -1,14 +1,16 @@
 """One table across base methods: each method alone (one stage at the total IPC) against
-the same method under PDD, gathered from the metrics the report stage has just published.
+the same method under PDD, gathered from the metrics the stages have published.
 
-MTT's row comes from the headline comparison (notebook 03: `MTT (union, one stage)` vs
-`PDD (progressive)`); every other row from a `methods_<name>.json` (notebook 04). The
+MTT's row comes from the headline comparison (reports/evaluate/metrics.json, notebook 03:
+`MTT (union, one stage)` vs `PDD (progressive)`); every other row from
+reports/methods/<name>/metrics.json (notebook 04). The
 paper's CIFAR-10 IPC-10 numbers sit alongside as a reference scale only: no MTT, IDC or
 PDD number has been published for Fashion-MNIST or MNIST.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -41,15 +43,19 @@ COLUMNS = [
 ]
 
 
-def methods_table(metrics: Path) -> pd.DataFrame:
-    """Rows for MTT (when the headline metrics exist) and every `methods_<name>.json`."""
+def methods_table(reports: Path, names: list[str]) -> pd.DataFrame:
+    """Rows for MTT (when the headline is published) and each of `names` that is."""
     rows = []
-    headline = metrics / "evaluate.json"
+    headline = reports / "evaluate" / "metrics.json"
     if headline.exists():
-        seconds = tuple(_distill_seconds(metrics / f"distill_{s}.json") for s in MTT_SCHEDULES)
+        seconds = tuple(
+            _distill_seconds(reports / "distill" / s / "metrics.json") for s in MTT_SCHEDULES
+        )
         rows.append(_mtt_row(read_json(headline), seconds))
-    for path in sorted(metrics.glob("methods_*.json")):
-        rows.append(_method_row(read_json(path)))
+    for name in names:
+        path = reports / "methods" / name / "metrics.json"
+        if path.exists():
+            rows.append(_method_row(read_json(path)))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -117,9 +123,9 @@ def _paper_cell(alone: float | None, pdd: float | None) -> str:
     return f"{alone} → {pdd}" if pdd is not None and not pd.isna(pdd) else f"{alone} → n/a"
 
 
-def write_methods_table(metrics: Path, tables: Path) -> list[Path]:
-    """tables/methods.csv and tables/methods.md; nothing when no method has run."""
-    table = methods_table(metrics)
+def write_methods_table(reports: Path, names: list[str], tables: Path) -> list[Path]:
+    """tables/methods.csv and tables/methods.md; nothing when no method is published."""
+    table = methods_table(reports, names)
     if table.empty:
         return []
     tables.mkdir(parents=True, exist_ok=True)
@@ -127,3 +133,11 @@ def write_methods_table(metrics: Path, tables: Path) -> list[Path]:
     table.to_csv(csv, index=False)
     markdown.write_text(methods_markdown(table))
     return [csv, markdown]
+
+
+def summarise(reports: Path, method_names: list[str]) -> list[Path]:
+    """The `report` stage: tables across published stages into reports/summary/."""
+    summary = reports / "summary"
+    shutil.rmtree(summary, ignore_errors=True)
+    summary.mkdir(parents=True)
+    return write_methods_table(reports, method_names, summary)

@@ -1,8 +1,10 @@
 """Run one pipeline stage: `python -m pdd.run <stage> [--profile P] [--set key=value ...]`.
 
 Params are validated first (one readable line and exit code 2 on any problem, before any
-work). Notebook stages execute `notebooks/<name>.py` with papermill into
-`artifacts/notebooks/`; the cheap `report` stage publishes results into `reports/`.
+work). Notebook stages execute `notebooks/<name>.py` with papermill (the executed copy in
+`artifacts/work/notebooks/`), then publish their results into `reports/<stage>[/<item>]/`
+and the notebook into `reports/notebooks/` (pdd/report.py); the cheap `report` stage
+gathers the published results into `reports/summary/`.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from pdd.io import write_json
 from pdd.notebook import execute
 from pdd.params import Params, ParamsError, load_params, notebook_parameters
 from pdd.progressive import SCHEDULES
-from pdd.report import publish
+from pdd.report import publish_file, publish_notebook, publish_stage
+from pdd.results import summarise
 
 # stage name -> (notebook file stem, its params section, upstream sections it also reads)
 # Every notebook also gets common, net and eval.
@@ -42,6 +45,8 @@ ITEMS = {
     "methods": {"method": "dm"},
 }
 STAGES = ("data", *NOTEBOOK_STAGES, "report")
+# Stages whose notebooks read what earlier stages published (sets, metrics) from reports/.
+READS_REPORTS = ("evaluate",)
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,7 @@ def run_data(params: Params, workspace: Workspace) -> None:
         allow_download=params.common.download,
     )
     write_json(workspace.prepared / "summary.json", summary)
+    publish_file(workspace.prepared / "summary.json", workspace.reports / "data" / "summary.json")
 
 
 def run_notebook(
@@ -93,12 +99,28 @@ def run_notebook(
     parameters = notebook_parameters(params, section, upstream) | chosen
     parameters["prepared_dir"] = _relative(workspace.prepared)
     parameters["artifacts_dir"] = _relative(workspace.artifacts)
-    suffix = "".join(f"_{value}" for key, value in chosen.items() if key in ("schedule", "method"))
-    executed = workspace.artifacts / "notebooks" / f"{stem}{suffix}.ipynb"
-    if chosen.get("num_shards", 1) > 1:  # shards leave the stage's own notebook alone
+    if stage in READS_REPORTS:
+        parameters["reports_dir"] = _relative(workspace.reports)
+    variant = [str(value) for key, value in chosen.items() if key in ("schedule", "method")]
+    name = "_".join([stem, *variant])
+    if chosen.get("num_shards", 1) > 1:  # a shard's share is gathered by the full run
         shard = f"shard{chosen['shard']}of{chosen['num_shards']}"
-        executed = workspace.artifacts / "work" / "shards" / f"{stem}_{shard}.ipynb"
+        execute(
+            paths.NOTEBOOKS / f"{stem}.py",
+            executed_notebook(workspace, f"{name}_{shard}"),
+            parameters,
+        )
+        return
+    executed = executed_notebook(workspace, name)
     execute(paths.NOTEBOOKS / f"{stem}.py", executed, parameters)
+    folder = Path(stage, *variant)
+    publish_stage(workspace.artifacts / folder, workspace.reports / folder)
+    publish_notebook(executed, workspace.reports / "notebooks" / f"{name}.ipynb")
+
+
+def executed_notebook(workspace: Workspace, name: str) -> Path:
+    """Scratch copy papermill writes cell by cell; published only once the run succeeds."""
+    return workspace.artifacts / "work" / "notebooks" / f"{name}.ipynb"
 
 
 def torchrun_shard() -> dict[str, int]:
@@ -170,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.stage == "data":
             run_data(params, workspace)
         elif args.stage == "report":
-            publish(workspace.artifacts, workspace.prepared, workspace.reports)
+            summarise(workspace.reports, params.methods.names)
         else:
             run_notebook(args.stage, params, workspace, parse_overrides(args.items, "--item"))
     except (ParamsError, DataFileError) as error:
@@ -179,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     except PapermillExecutionError as error:
         print(
             f"error: stage {args.stage} failed in cell {error.exec_count}: "
-            f"{error.ename}: {error.evalue} (see the executed notebook under artifacts/notebooks/)",
+            f"{error.ename}: {error.evalue} "
+            "(see the executed notebook under artifacts/work/notebooks/)",
             file=sys.stderr,
         )
         return 1

@@ -2,7 +2,7 @@
 torchrun workers: `[torchrun --nproc-per-node N] python -m pdd.score_set FOLDER [--net NAME]`.
 
 FOLDER is a set written by the pipeline (`artifacts/distill/<schedule>/`, or its published
-copy under `reports/sets/`). The network, the evaluation protocol (`eval.*`) and the seeds
+copy `reports/distill/<schedule>/`). The network, the evaluation protocol (`eval.*`) and the seeds
 come from params.yaml (with `--profile` / `--set`), the architecture can be swapped with
 `--net` (cross-architecture scores). `progressive` trains through S_1, S_1 ∪ S_2, … as the
 paper evaluates; `union` trains once on all stages at the last stage's step size. Seeds are

@@ -148,17 +148,17 @@ def test_every_notebook_is_executed_and_published(smoke_run):
 
 
 def test_baselines_metrics_have_every_ipc(smoke_run):
-    metrics = json.loads((smoke_run / "reports" / "metrics" / "baselines.json").read_text())
+    metrics = json.loads((smoke_run / "reports" / "baselines" / "metrics.json").read_text())
     assert set(metrics["random_real"]) == {"ipc1", "ipc10"}
     for score in metrics["random_real"].values():
         assert 0.0 <= score["test_mean"] <= 100.0 and score["n"] == 2
-    assert (smoke_run / "reports" / "figures" / "baselines" / "class_examples.png").is_file()
+    assert (smoke_run / "reports" / "baselines" / "figures" / "class_examples.png").is_file()
 
 
 def test_distilled_sets_load_with_plain_torch(smoke_run):
     params = load_params(PARAMS_FILE, profile="smoke").distill
     for name in SCHEDULES:
-        folder = smoke_run / "reports" / "sets" / "distill" / name
+        folder = smoke_run / "reports" / "distill" / name
         stages = sorted(folder.glob("stage_*.pt"))
         assert len(stages) == (1 if name == "union" else params.stages)
         payload = torch.load(stages[0], weights_only=True)
@@ -167,12 +167,39 @@ def test_distilled_sets_load_with_plain_torch(smoke_run):
 
 def test_progressive_sets_keep_earlier_stages(smoke_run):
     """The evaluation table names every method and the per-stage curve has every stage."""
-    metrics = json.loads((smoke_run / "reports" / "metrics" / "evaluate.json").read_text())
+    metrics = json.loads((smoke_run / "reports" / "evaluate" / "metrics.json").read_text())
     assert "PDD (progressive)" in metrics["headline"] and "pdd_minus_mtt" in metrics
-    rows = (smoke_run / "reports" / "tables" / "evaluate" / "progressive.csv").read_text()
+    rows = (smoke_run / "reports" / "evaluate" / "progressive.csv").read_text()
     assert (
         rows.count("progressive,") == 2 * load_params(PARAMS_FILE, profile="smoke").eval.num_seeds
     )
+
+
+def test_published_results_are_exactly_what_the_stages_wrote(smoke_run):
+    """Sets, metrics and figures only: checkpoints and experts stay in the DVC cache."""
+    published = smoke_run / "reports" / "distill" / "progressive"
+    for path in (smoke_run / "artifacts" / "distill" / "progressive").rglob("*"):
+        copy = published / path.relative_to(smoke_run / "artifacts" / "distill" / "progressive")
+        if path.suffix in (".json", ".csv", ".png") or path.match("stage_*.pt"):
+            assert copy.read_bytes() == path.read_bytes()
+    assert not list((smoke_run / "reports" / "buffers").glob("*.pt"))
+    assert not list((smoke_run / "reports").rglob(".*.partial"))
+
+
+def test_downstream_stages_rerun_from_published_results_alone(smoke_run, data_mirror, tmp_path):
+    """What a fresh clone can do: evaluate and report from reports/ and the prepared data,
+    without the distillation's or the experts' caches."""
+    shutil.copytree(smoke_run / "reports", tmp_path / "reports")
+    shutil.copytree(smoke_run / "data" / "prepared", tmp_path / "data" / "prepared")
+    before = (tmp_path / "reports" / "evaluate" / "metrics.json").read_text()
+    done = run_stage(["evaluate"], tmp_path, data_mirror)
+    assert done.returncode == 0, done.stderr[-2000:]
+    after = (tmp_path / "reports" / "evaluate" / "metrics.json").read_text()
+    assert without_timings(json.loads(after)) == without_timings(json.loads(before))
+    shutil.rmtree(tmp_path / "reports" / "summary")
+    done = run_stage(["report"], tmp_path, data_mirror)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "reports" / "summary" / "methods.md").is_file()
 
 
 def test_failing_cell_fails_the_stage(tmp_path, data_mirror):
@@ -183,15 +210,14 @@ def test_failing_cell_fails_the_stage(tmp_path, data_mirror):
 
 def test_methods_table_compares_each_method_alone_and_with_pdd(smoke_run):
     for name in METHODS:
-        metrics = json.loads(
-            (smoke_run / "reports" / "metrics" / f"methods_{name}.json").read_text()
-        )
+        published = smoke_run / "reports" / "methods" / name
+        metrics = json.loads((published / "metrics.json").read_text())
         assert set(metrics["results"]) == {f"{name.upper()} alone", f"PDD + {name.upper()}"}
         assert metrics["factor"] == (2 if name == "idc" else 1)
-        stages = sorted(
-            (smoke_run / "reports" / "sets" / "methods" / name / "progressive").glob("*.pt")
-        )
+        stages = sorted((published / "progressive").glob("*.pt"))
         assert len(stages) == load_params(PARAMS_FILE, profile="smoke").distill.stages
+    table = (smoke_run / "reports" / "summary" / "methods.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in table[1:]] == ["mtt", *METHODS]
 
 
 def test_torchrun_shards_of_the_buffers_stage_equal_the_single_run(
@@ -202,7 +228,8 @@ def test_torchrun_shards_of_the_buffers_stage_equal_the_single_run(
     stage = ["-m", "pdd.run", "buffers", "--profile", "smoke", "--workdir", str(tmp_path)]
     shell([*torchrun, *stage], ROOT, data_mirror)
     assert not (tmp_path / "artifacts" / "buffers").exists()  # shards publish nothing
-    shards = sorted(p.name for p in (tmp_path / "artifacts" / "work" / "shards").iterdir())
+    assert not (tmp_path / "reports").exists()
+    shards = sorted(p.name for p in (tmp_path / "artifacts" / "work" / "notebooks").iterdir())
     assert shards == ["01_buffers_shard0of2.ipynb", "01_buffers_shard1of2.ipynb"]
     done = run_stage(["buffers"], tmp_path, data_mirror)  # finds every expert done, publishes
     assert done.returncode == 0, done.stderr[-2000:]

@@ -5,47 +5,84 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from pdd import report
 from pdd.results import write_methods_table
 
 
 def test_published_notebooks_hide_the_repository_they_ran_in(tmp_path):
-    artifacts, prepared, reports = tmp_path / "a", tmp_path / "p", tmp_path / "r"
-    (artifacts / "notebooks").mkdir(parents=True)
-    prepared.mkdir()
-    (prepared / "summary.json").write_text("{}")
     elsewhere = "/elsewhere/copy-of-repo"
     notebook = {
         "cells": [{"outputs": [{"text": f"resumable state in {elsewhere}/artifacts/work/x"}]}],
         "metadata": {
-            "papermill": {"output_path": f"{elsewhere}/artifacts/notebooks/01_buffers.ipynb"}
+            "papermill": {"output_path": f"{elsewhere}/artifacts/work/notebooks/01_buffers.ipynb"}
         },
     }
-    (artifacts / "notebooks" / "01_buffers.ipynb").write_text(json.dumps(notebook))
-    report.publish(artifacts, prepared, reports)
-    published = (reports / "notebooks" / "01_buffers.ipynb").read_text()
+    executed = tmp_path / "01_buffers.ipynb"
+    executed.write_text(json.dumps(notebook))
+    target = report.publish_notebook(executed, tmp_path / "reports" / "notebooks" / "01.ipynb")
+    published = target.read_text()
     assert elsewhere not in published and "./artifacts/work/x" in published
+
+
+def test_a_stage_publishes_its_results_and_sets_but_not_its_heavy_state(tmp_path):
+    source, target = tmp_path / "artifacts" / "distill", tmp_path / "reports" / "distill"
+    files = {
+        "metrics.json": "{}",
+        "history.csv": "a\n1\n",
+        "figures/curve.png": "png",
+        "set/manifest.json": "{}",
+        "set/stage_1.pt": "tensor",
+        "expert_000.pt": "heavy",  # not a set: no manifest beside it
+        "work/state.json": "{}",  # resumable state
+    }
+    for name, text in files.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(text)
+    (target / "stale").mkdir(parents=True)
+    written = report.publish_stage(source, target)
+    expected = [
+        "figures/curve.png",
+        "history.csv",
+        "metrics.json",
+        "set/manifest.json",
+        "set/stage_1.pt",
+    ]
+    assert sorted(str(p.relative_to(target)) for p in written) == expected
+    on_disk = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
+    assert on_disk == expected and (target / "set" / "stage_1.pt").read_text() == "tensor"
+    assert not list(target.parent.glob(".*partial"))
+
+
+def test_a_stage_without_results_is_an_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no results"):
+        report.publish_stage(tmp_path / "missing", tmp_path / "reports" / "x")
 
 
 def _result(mean, std, n=3, seconds=10.0):
     return {"test_mean": mean, "test_std": std, "n": n, "distill_seconds": seconds}
 
 
+def _write(path, payload):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload))
+
+
 def test_methods_table_gathers_mtt_and_every_method(tmp_path):
-    metrics = tmp_path / "metrics"
-    metrics.mkdir()
+    reports = tmp_path / "reports"
     headline = {
         "MTT (union, one stage)": {"test_mean": 70.0, "test_std": 0.5, "n": 5},
         "PDD (progressive)": {"test_mean": 71.5, "test_std": 0.4, "n": 5},
     }
-    (metrics / "evaluate.json").write_text(json.dumps({"headline": headline}))
+    _write(reports / "evaluate" / "metrics.json", {"headline": headline})
     stages = {"stages": [{"seconds": 1.5}, {"seconds": 2.0}]}
-    (metrics / "distill_progressive.json").write_text(json.dumps(stages))
+    _write(reports / "distill" / "progressive" / "metrics.json", stages)
     idc = {"IDC alone": _result(60.0, 1.0), "PDD + IDC": _result(59.25, 0.5, n=4, seconds=7.0)}
-    (metrics / "methods_idc.json").write_text(json.dumps({"method": "idc", "results": idc}))
+    _write(reports / "methods" / "idc" / "metrics.json", {"method": "idc", "results": idc})
+    _write(reports / "methods" / "dm" / "metrics.json", {"method": "dm"})  # not asked for
 
-    written = write_methods_table(metrics, tmp_path / "tables")
+    written = write_methods_table(reports, ["idc", "dc"], tmp_path / "tables")
     table = pd.read_csv(tmp_path / "tables" / "methods.csv")
     assert [p.name for p in written] == ["methods.csv", "methods.md"]
     assert list(table.method) == ["mtt", "idc"]
@@ -58,5 +95,5 @@ def test_methods_table_gathers_mtt_and_every_method(tmp_path):
 
 
 def test_no_methods_table_without_method_metrics(tmp_path):
-    assert write_methods_table(tmp_path, tmp_path / "tables") == []
+    assert write_methods_table(tmp_path, ["dm"], tmp_path / "tables") == []
     assert not (tmp_path / "tables").exists()
