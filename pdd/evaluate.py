@@ -4,7 +4,7 @@ step size. Accuracy is recorded after every stage."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 from torch import nn
@@ -14,6 +14,32 @@ from pdd.data import Splits
 from pdd.runtime import derive_seed
 from pdd.synthetic import SyntheticStage, union
 from pdd.train import SetScore, TrainConfig, evaluate, evaluate_synthetic_set, train_classifier
+
+
+def train_through_stages(
+    stages: list[SyntheticStage],
+    model: nn.Module,
+    config: TrainConfig,
+    *,
+    seed: int,
+    augment: DiffAugment | None,
+) -> Iterator[tuple[int, nn.Module]]:
+    """Train `model` on S_1, then on S_1 ∪ S_2 (optimiser state kept), …, each stage at its
+    own step size; yield (stage index, model) after every stage."""
+    optimizer = None
+    for index, stage in enumerate(stages):
+        images, labels = union(stages[: index + 1])
+        result = train_classifier(
+            model,
+            images,
+            labels,
+            replace(config, lr=stage.lr),
+            seed=derive_seed(seed, "stage", index),
+            optimizer=optimizer,
+            augment=augment,
+        )
+        model, optimizer = result.model, result.optimizer
+        yield index, model
 
 
 def progressive_evaluation(
@@ -28,19 +54,8 @@ def progressive_evaluation(
     """Rows (seed, stage, test_acc, val_acc): accuracy after training through each stage."""
     rows = []
     for seed in seeds:
-        model, optimizer = make_model(seed), None
-        for index, stage in enumerate(stages):
-            images, labels = union(stages[: index + 1])
-            result = train_classifier(
-                model,
-                images,
-                labels,
-                replace(config, lr=stage.lr),
-                seed=derive_seed(seed, "stage", index),
-                optimizer=optimizer,
-                augment=augment,
-            )
-            model, optimizer = result.model, result.optimizer
+        trained = train_through_stages(stages, make_model(seed), config, seed=seed, augment=augment)
+        for index, model in trained:
             rows.append(
                 {
                     "seed": seed,

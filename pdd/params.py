@@ -183,6 +183,32 @@ class Evaluate(Section):
     stage_epochs: int = Field(ge=1, description="epochs per stage of progressive evaluation")
 
 
+class CrossArch(Section):
+    """Notebook 07: the published sets (distilled with `net`) scored on other networks."""
+
+    nets: list[Literal[MODEL_NAMES]] = Field(min_length=1)
+    schedules: list[Literal[SCHEDULES]] = Field(
+        min_length=1, description="published distill sets scored beside random real images"
+    )
+    protocol: Literal["union", "progressive"] = Field(
+        description="union: one fresh network on the whole set; progressive: through its stages"
+    )
+    epochs: int = Field(ge=1, description="training epochs (per stage when progressive)")
+    num_seeds: int = Field(ge=1)
+    test_images: int | None = Field(None, ge=1, description="seeded test subset; null = all")
+
+
+class Continual(Section):
+    """Notebook 08: class-incremental learning with a replay memory of each source's images."""
+
+    num_tasks: int = Field(ge=2, description="the classes split into this many equal tasks")
+    schedules: list[Literal[SCHEDULES]] = Field(
+        min_length=1, description="published distill sets used as memories beside random real"
+    )
+    epochs: int = Field(ge=1, description="epochs of the fresh network after every task")
+    num_seeds: int = Field(ge=1)
+
+
 class Params(Section):
     common: Common
     net: Net
@@ -194,6 +220,8 @@ class Params(Section):
     dm: DM
     evaluate: Evaluate
     methods: Methods
+    cross_arch: CrossArch
+    continual: Continual
 
     @model_validator(mode="after")
     def _consistent(self) -> Params:

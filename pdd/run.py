@@ -37,6 +37,8 @@ NOTEBOOK_STAGES = {
     "distill": ("02_distill", "distill", ("buffers", "matching", "dm")),
     "evaluate": ("03_evaluate", "evaluate", ("distill",)),
     "methods": ("04_methods", "methods", ("buffers", "distill", "matching", "dm", "evaluate")),
+    "cross_arch": ("07_cross_arch", "cross_arch", ("distill",)),
+    "continual": ("08_continual", "continual", ("distill",)),
 }
 # Per-run choices that are not hyper-parameters (DVC foreach items, shards): name -> default.
 ITEMS = {
@@ -46,7 +48,7 @@ ITEMS = {
 }
 STAGES = ("data", *NOTEBOOK_STAGES, "report")
 # Stages whose notebooks read what earlier stages published (sets, metrics) from reports/.
-READS_REPORTS = ("evaluate",)
+READS_REPORTS = ("evaluate", "cross_arch", "continual")
 
 
 @dataclass(frozen=True)

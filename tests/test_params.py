@@ -11,7 +11,7 @@ import yaml
 from pdd.notebook import check_parameters
 from pdd.params import PROFILES, ParamsError, load_params, notebook_parameters
 from pdd.paths import NOTEBOOKS, PARAMS_FILE
-from pdd.run import ITEMS, NOTEBOOK_STAGES, main
+from pdd.run import ITEMS, NOTEBOOK_STAGES, READS_REPORTS, main
 
 RUNNER_KEYS = {"prepared_dir": "data/prepared", "artifacts_dir": "artifacts"}
 
@@ -43,6 +43,8 @@ def test_every_param_reaches_its_notebook(stage):
     stem, section, upstream = NOTEBOOK_STAGES[stage]
     parameters = notebook_parameters(load_params(PARAMS_FILE), section, upstream) | RUNNER_KEYS
     parameters |= ITEMS.get(stage, {})
+    if stage in READS_REPORTS:
+        parameters["reports_dir"] = "reports"
     check_parameters(NOTEBOOKS / f"{stem}.py", parameters)  # raises on any mismatch
 
 

@@ -1,0 +1,103 @@
+"""Cross-architecture scores: sets distilled with one network (ConvNet) trained on others.
+
+Every set is scored the same way on every network: a fresh network per seed, trained on
+the whole set at once (`union`) or through its stages as PDD evaluates (`progressive`),
+then tested on a seeded test subset (inference of ResNets on all 10k images costs more
+than their training on 100 images, on CPU). Random real images enter as a one-stage set
+at the evaluation step size, so all sets go through one code path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from itertools import product
+
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from pdd.augment import DiffAugment
+from pdd.data import Splits
+from pdd.data.splits import sample_per_class
+from pdd.evaluate import train_through_stages
+from pdd.synthetic import SyntheticStage, union
+from pdd.train import TrainConfig, evaluate
+
+PROTOCOLS = ("union", "progressive")
+
+
+def random_real_set(data: Splits, ipc: int, lr: float, seed: int) -> list[SyntheticStage]:
+    """`ipc` random training images per class as a one-stage set trained at `lr`."""
+    picked = sample_per_class(data.train_y, ipc, torch.Generator().manual_seed(seed))
+    picked = picked.to(data.train_y.device)
+    return [SyntheticStage(data.train_x[picked], data.train_y[picked], lr, {"source": "real"})]
+
+
+def held_out_subset(data: Splits, size: int | None, seed: int) -> tuple[Tensor, Tensor]:
+    """A seeded random subset of the test split (all of it for None or a larger size)."""
+    if size is None or size >= len(data.test_y):
+        return data.test_x, data.test_y
+    order = torch.randperm(len(data.test_y), generator=torch.Generator().manual_seed(seed))
+    picked = order[:size].to(data.test_y.device)
+    return data.test_x[picked], data.test_y[picked]
+
+
+def as_one_stage(stages: list[SyntheticStage]) -> list[SyntheticStage]:
+    """The union of all stages as one stage at the last stage's step size."""
+    images, labels = union(stages)
+    return [SyntheticStage(images, labels, stages[-1].lr)]
+
+
+def score_on_network(
+    stages: list[SyntheticStage],
+    *,
+    make_model: Callable[[int], nn.Module],
+    config: TrainConfig,
+    seeds: Sequence[int],
+    test: tuple[Tensor, Tensor],
+    augment: DiffAugment | None,
+    protocol: str,
+) -> list[float]:
+    """Test accuracy (%) per seed after training a fresh network on the set."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol {protocol!r}; allowed: {', '.join(PROTOCOLS)}")
+    trained_on = stages if protocol == "progressive" else as_one_stage(stages)
+    accuracies = []
+    for seed in seeds:
+        steps = train_through_stages(
+            trained_on, make_model(seed), config, seed=seed, augment=augment
+        )
+        *_, (_, model) = steps  # the network after the last stage
+        accuracies.append(evaluate(model, *test)[0])
+    return accuracies
+
+
+def cross_arch_rows(
+    sets: dict[str, list[SyntheticStage]],
+    nets: Sequence[str],
+    *,
+    model_for: Callable[[str], Callable[[int], nn.Module]],
+    config: TrainConfig,
+    seeds: Sequence[int],
+    test: tuple[Tensor, Tensor],
+    augment: DiffAugment | None,
+    protocol: str,
+) -> list[dict[str, object]]:
+    """Rows (net, set, seed, test_acc) for every network and set; `model_for(net)` gives
+    that architecture's factory."""
+    rows = []
+    for net, name in tqdm(list(product(nets, sets)), desc="network × set"):
+        scores = score_on_network(
+            sets[name],
+            make_model=model_for(net),
+            config=config,
+            seeds=seeds,
+            test=test,
+            augment=augment,
+            protocol=protocol,
+        )
+        rows += [
+            {"net": net, "set": name, "seed": seed, "test_acc": acc}
+            for seed, acc in zip(seeds, scores, strict=True)
+        ]
+    return rows
