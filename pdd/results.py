@@ -10,7 +10,6 @@ PDD number has been published for Fashion-MNIST or MNIST.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -135,9 +134,129 @@ def write_methods_table(reports: Path, names: list[str], tables: Path) -> list[P
     return [csv, markdown]
 
 
-def summarise(reports: Path, method_names: list[str]) -> list[Path]:
-    """The `report` stage: tables across published stages into reports/summary/."""
-    summary = reports / "summary"
-    shutil.rmtree(summary, ignore_errors=True)
-    summary.mkdir(parents=True)
-    return write_methods_table(reports, method_names, summary)
+# Fashion-MNIST numbers from the literature (ConvNet-128; notes/method.md §6): random real
+# and DC/DSA from the DC/DSA papers. No MTT, IDC or PDD number exists for Fashion-MNIST.
+LITERATURE_FMNIST = {
+    "random real, IPC 1": (51.4, "DC paper, random real"),
+    "random real, IPC 10": (73.8, "DC paper, random real"),
+    "random real, IPC 50": (82.5, "DC paper, random real"),
+}
+RESULT_COLUMNS = ["experiment", "setting", "test_mean", "test_std", "n", "reference", "source"]
+
+
+def results_table(reports: Path, method_names: list[str]) -> pd.DataFrame:
+    """One row per published result (test accuracy %, mean ± std over seeds), with the
+    literature's number beside it where one exists; unpublished stages add no rows."""
+    rows = []
+    rows += _baseline_rows(reports / "baselines" / "metrics.json")
+    rows += _headline_rows(reports / "evaluate" / "metrics.json")
+    methods = methods_table(reports, method_names)
+    for row in methods[methods.method != "mtt"].itertuples():  # MTT: the headline rows
+        label = row.method.upper()
+        for setting, mean, std, paper in (
+            (f"{label} alone", row.alone_mean, row.alone_std, row.paper_c10_alone),
+            (f"PDD + {label}", row.pdd_mean, row.pdd_std, row.paper_c10_pdd),
+        ):
+            source = "paper, CIFAR-10 IPC 10 (scale only)" if _known(paper) else None
+            rows.append(_result("base methods", setting, mean, std, row.seeds, paper, source))
+    rows += _cross_arch_rows(reports / "cross_arch" / "metrics.json")
+    rows += _continual_rows(reports / "continual" / "metrics.json")
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
+def _result(experiment, setting, mean, std, n, reference=None, source=None) -> dict:
+    return {
+        "experiment": experiment,
+        "setting": setting,
+        "test_mean": round(float(mean), 2),
+        "test_std": round(float(std), 2),
+        "n": int(n),
+        "reference": reference if _known(reference) else None,
+        "source": source,
+    }
+
+
+def _known(value) -> bool:
+    return value is not None and not pd.isna(value)
+
+
+def _baseline_rows(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    rows = []
+    for key, score in read_json(path)["random_real"].items():
+        setting = f"random real, IPC {key.removeprefix('ipc')}"
+        reference, source = LITERATURE_FMNIST.get(setting, (None, None))
+        rows.append(
+            _result(
+                "baselines",
+                setting,
+                score["test_mean"],
+                score["test_std"],
+                score["n"],
+                reference,
+                source,
+            )
+        )
+    return rows
+
+
+def _headline_rows(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    metrics = read_json(path)
+    paper = {MTT_ROWS[0]: PAPER_CIFAR10_IPC10["mtt"][0], MTT_ROWS[1]: PAPER_CIFAR10_IPC10["mtt"][1]}
+    rows = []
+    for setting, score in metrics["headline"].items():
+        reference = paper.get(setting)
+        source = "paper, CIFAR-10 IPC 10 (scale only)" if reference else None
+        rows.append(
+            _result(
+                f"headline, total IPC {metrics['total_ipc']}",
+                setting,
+                score["test_mean"],
+                score["test_std"],
+                score["n"],
+                reference,
+                source,
+            )
+        )
+    return rows
+
+
+def _cross_arch_rows(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    metrics = read_json(path)
+    experiment = f"cross-architecture ({metrics['protocol']}, {metrics['epochs']} epochs)"
+    return [
+        _result(experiment, f"{name} on {net}", s["test_mean"], s["test_std"], s["n"])
+        for net, scores in metrics["scores"].items()
+        for name, s in scores.items()
+    ]
+
+
+def _continual_rows(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    metrics = read_json(path)
+    experiment = f"continual ({len(metrics['tasks'])} tasks), mean over tasks"
+    return [
+        _result(experiment, f"memory: {name}", s["test_mean"], s["test_std"], s["n"])
+        for name, s in metrics["average_over_tasks"].items()
+    ]
+
+
+def results_markdown(table: pd.DataFrame) -> str:
+    lines = [
+        "| experiment | setting | test accuracy (%) | seeds | literature | source |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in table.itertuples():
+        reference = f"{row.reference}" if _known(row.reference) else "—"
+        source = row.source if isinstance(row.source, str) else "—"
+        lines.append(
+            f"| {row.experiment} | {row.setting} | {row.test_mean:.2f} ± {row.test_std:.2f} "
+            f"| {row.n} | {reference} | {source} |"
+        )
+    return "\n".join(lines) + "\n"

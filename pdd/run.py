@@ -4,7 +4,7 @@ Params are validated first (one readable line and exit code 2 on any problem, be
 work). Notebook stages execute `notebooks/<name>.py` with papermill (the executed copy in
 `artifacts/work/notebooks/`), then publish their results into `reports/<stage>[/<item>]/`
 and the notebook into `reports/notebooks/` (pdd/report.py); the cheap `report` stage
-gathers the published results into `reports/summary/`.
+(notebook 09) gathers the published results into `reports/summary/` and `reports/README.md`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from pdd.notebook import execute
 from pdd.params import Params, ParamsError, load_params, notebook_parameters
 from pdd.progressive import SCHEDULES
 from pdd.report import publish_file, publish_notebook, publish_stage
-from pdd.results import summarise
 
 # stage name -> (notebook file stem, its params section, upstream sections it also reads)
 # Every notebook also gets common, net and eval.
@@ -39,6 +38,7 @@ NOTEBOOK_STAGES = {
     "methods": ("04_methods", "methods", ("buffers", "distill", "matching", "dm", "evaluate")),
     "cross_arch": ("07_cross_arch", "cross_arch", ("distill",)),
     "continual": ("08_continual", "continual", ("distill",)),
+    "report": ("09_report", "common", ("distill", "methods")),
 }
 # Per-run choices that are not hyper-parameters (DVC foreach items, shards): name -> default.
 ITEMS = {
@@ -46,9 +46,9 @@ ITEMS = {
     "distill": {"schedule": "progressive"},
     "methods": {"method": "dm"},
 }
-STAGES = ("data", *NOTEBOOK_STAGES, "report")
+STAGES = ("data", *NOTEBOOK_STAGES)
 # Stages whose notebooks read what earlier stages published (sets, metrics) from reports/.
-READS_REPORTS = ("evaluate", "cross_arch", "continual")
+READS_REPORTS = ("evaluate", "cross_arch", "continual", "report")
 
 
 @dataclass(frozen=True)
@@ -115,8 +115,12 @@ def run_notebook(
         return
     executed = executed_notebook(workspace, name)
     execute(paths.NOTEBOOKS / f"{stem}.py", executed, parameters)
-    folder = Path(stage, *variant)
-    publish_stage(workspace.artifacts / folder, workspace.reports / folder)
+    if stage == "report":  # the gathered tables, and the landing page of reports/
+        publish_stage(workspace.artifacts / "report" / "summary", workspace.reports / "summary")
+        publish_file(workspace.artifacts / "report" / "README.md", workspace.reports / "README.md")
+    else:
+        folder = Path(stage, *variant)
+        publish_stage(workspace.artifacts / folder, workspace.reports / folder)
     publish_notebook(executed, workspace.reports / "notebooks" / f"{name}.ipynb")
 
 
@@ -193,8 +197,6 @@ def main(argv: list[str] | None = None) -> int:
         workspace = Workspace(args.workdir)
         if args.stage == "data":
             run_data(params, workspace)
-        elif args.stage == "report":
-            summarise(workspace.reports, params.methods.names)
         else:
             run_notebook(args.stage, params, workspace, parse_overrides(args.items, "--item"))
     except (ParamsError, DataFileError) as error:

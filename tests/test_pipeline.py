@@ -140,6 +140,7 @@ def test_every_notebook_is_executed_and_published(smoke_run):
     expected = ["00_data_and_baselines.ipynb", "01_buffers.ipynb"]
     expected += [f"02_distill_{name}.ipynb" for name in SCHEDULES] + ["03_evaluate.ipynb"]
     expected += [f"04_methods_{name}.ipynb" for name in METHODS]
+    expected += ["07_cross_arch.ipynb", "08_continual.ipynb", "09_report.ipynb"]
     assert published == sorted(expected)
     for name in published:
         executed = json.loads((smoke_run / "reports" / "notebooks" / name).read_text())
@@ -200,6 +201,31 @@ def test_downstream_stages_rerun_from_published_results_alone(smoke_run, data_mi
     done = run_stage(["report"], tmp_path, data_mirror)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "reports" / "summary" / "methods.md").is_file()
+    results = (tmp_path / "reports" / "summary" / "results.md").read_text()
+    assert results in (tmp_path / "reports" / "README.md").read_text()
+
+
+def test_report_links_only_files_that_exist(smoke_run):
+    reports = smoke_run / "reports"
+    readme = (reports / "README.md").read_text()
+    links = re.findall(r"\]\(([^)]+)\)", readme)
+    assert links and all((reports / link).exists() for link in links), links
+    assert "not published yet" not in readme  # a full repro publishes every stage
+    table = (reports / "summary" / "results.csv").read_text()
+    for experiment in ("baselines", "headline", "base methods", "cross-architecture", "continual"):
+        assert experiment in table
+
+
+def test_analyses_score_every_published_set(smoke_run):
+    params = load_params(PARAMS_FILE, profile="smoke")
+    cross = json.loads((smoke_run / "reports" / "cross_arch" / "metrics.json").read_text())
+    assert list(cross["scores"]) == params.cross_arch.nets
+    for scores in cross["scores"].values():
+        assert len(scores) == 1 + len(params.cross_arch.schedules)  # + random real
+        assert all(s["n"] == params.cross_arch.num_seeds for s in scores.values())
+    continual = json.loads((smoke_run / "reports" / "continual" / "metrics.json").read_text())
+    for by_task in continual["by_task"].values():
+        assert [row["task"] for row in by_task] == list(range(1, params.continual.num_tasks + 1))
 
 
 def test_failing_cell_fails_the_stage(tmp_path, data_mirror):

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from pdd import report
+from pdd import report, results
 from pdd.results import write_methods_table
 
 
@@ -97,3 +97,24 @@ def test_methods_table_gathers_mtt_and_every_method(tmp_path):
 def test_no_methods_table_without_method_metrics(tmp_path):
     assert write_methods_table(tmp_path, ["dm"], tmp_path / "tables") == []
     assert not (tmp_path / "tables").exists()
+
+
+def test_results_table_has_a_row_per_published_result_and_skips_the_rest(tmp_path):
+    reports = tmp_path / "reports"
+    random_real = {"ipc10": {"test_mean": 73.784, "test_std": 1.88, "n": 5}}
+    _write(reports / "baselines" / "metrics.json", {"random_real": random_real})
+    cross = {
+        "protocol": "union",
+        "epochs": 100,
+        "scores": {"resnet10": {"PDD (progressive)": {"test_mean": 70.0, "test_std": 1.0, "n": 3}}},
+    }
+    _write(reports / "cross_arch" / "metrics.json", cross)
+    table = results.results_table(reports, ["dm"])
+    assert list(table.experiment) == ["baselines", "cross-architecture (union, 100 epochs)"]
+    real = table.iloc[0]
+    assert real.setting == "random real, IPC 10" and real.test_mean == 73.78
+    assert real.reference == 73.8 and "DC paper" in real.source
+    assert table.iloc[1].setting == "PDD (progressive) on resnet10"
+    markdown = results.results_markdown(table)
+    assert "| baselines | random real, IPC 10 | 73.78 ± 1.88 | 5 | 73.8 |" in markdown
+    assert "| PDD (progressive) on resnet10 | 70.00 ± 1.00 | 3 | — | — |" in markdown

@@ -1,0 +1,205 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 09 · Report: every published result in one table
+#
+# The cheap last stage. It trains nothing: it reads what every stage has published under
+# `reports/<stage>/` and writes one results table (test accuracy, mean ± std over seeds,
+# the literature's number beside it where one exists), the base-methods table, a figure of
+# every schedule's stage images beside real images, and `reports/README.md`, the page
+# that links every table, figure and executed notebook. Stages not published yet are
+# listed as such, so the report also runs after a partial `dvc repro -s …`.
+#
+# Writes `artifacts/report/`: `summary/` (`results.{csv,md}`, `methods.{csv,md}`,
+# figures `stages_vs_real_<schedule>`) and `README.md`.
+
+# %%
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from pdd import plots
+from pdd.context import context_from
+from pdd.data import denormalize, sample_per_class
+from pdd.results import methods_markdown, methods_table, results_markdown, results_table
+from pdd.runtime import derive_seed
+from pdd.synthetic import grid_order, load_stages
+
+# %% tags=["parameters"]
+# data and run
+seed = 0
+dataset = "fashion-mnist"
+device = "auto"
+threads = 2
+data_mirror = None
+download = True
+val_per_class = 500
+zca = False
+# network
+net_name = "convnet"
+net_width = 32
+net_depth = None
+net_norm = "instance"
+# evaluation protocol
+eval_epochs = 300
+eval_lr = 0.01
+eval_momentum = 0.9
+eval_weight_decay = 0.0005
+eval_batch_size = 256
+eval_lr_decay_at = [0.5]
+eval_lr_decay_factor = 0.1
+eval_dsa = True
+eval_dsa_strategy = "color_crop_cutout_flip_scale_rotate"
+eval_dsa_flip = True
+eval_num_seeds = 5
+# distillation and methods (which results to gather)
+distill_method = "mtt"
+distill_stages = 5
+distill_ipc_per_stage = 2
+distill_schedules = ["progressive", "sequential", "union"]
+distill_iterations = 150
+distill_syn_steps = 20
+distill_expert_epochs = 2
+distill_max_start_epoch = 2
+distill_batch_syn = 20
+distill_lr_img = 1000.0
+distill_lr_lr = 0.01
+distill_eval_every = 50
+distill_checkpoint_every = 25
+distill_select_nets = 2
+distill_select_epochs = 150
+distill_transition_epochs = 300
+distill_unroll = "graph"
+methods_names = ["dm", "idc"]
+methods_num_seeds = 3
+# locations (set by the runner)
+prepared_dir = "data/prepared"
+artifacts_dir = "artifacts"
+reports_dir = "reports"  # what every stage has published
+
+# %%
+ctx = context_from(globals())
+published = Path(reports_dir)
+out_dir = Path(artifacts_dir) / "report"
+summary_dir = out_dir / "summary"
+summary_dir.mkdir(parents=True, exist_ok=True)
+STAGE_FOLDERS = {
+    "data": "data",
+    "baselines": "baselines",
+    "buffers": "buffers",
+    **{f"distill@{s}": f"distill/{s}" for s in distill_schedules},
+    "evaluate": "evaluate",
+    **{f"methods@{m}": f"methods/{m}" for m in methods_names},
+    "cross_arch": "cross_arch",
+    "continual": "continual",
+}
+present = {stage: (published / folder).is_dir() for stage, folder in STAGE_FOLDERS.items()}
+pd.Series(present, name="published")
+
+# %% [markdown]
+# ## All results
+
+# %%
+results = results_table(published, methods_names)
+results.to_csv(summary_dir / "results.csv", index=False)
+(summary_dir / "results.md").write_text(results_markdown(results))
+results
+
+# %% [markdown]
+# ## Base methods alone and with PDD
+
+# %%
+methods = methods_table(published, methods_names)
+methods.to_csv(summary_dir / "methods.csv", index=False)
+(summary_dir / "methods.md").write_text(methods_markdown(methods))
+methods
+
+# %% [markdown]
+# ## Every schedule's stages beside real images
+# Top row: `distill_ipc_per_stage` random real training images per class; below, one row
+# per stage, classes left to right in the same order.
+
+# %%
+plots.apply_theme()
+spec, zca = ctx.data.spec, ctx.data.zca
+picker = torch.Generator().manual_seed(derive_seed(seed, "report examples"))
+real_idx = sample_per_class(ctx.data.train_y.cpu(), distill_ipc_per_stage, picker)
+real = grid_order(
+    denormalize(ctx.data.train_x[real_idx].cpu(), spec, zca), ctx.data.train_y[real_idx].cpu()
+)
+stage_figures = {}
+for schedule in distill_schedules:
+    folder = published / "distill" / schedule
+    if not folder.is_dir():
+        continue
+    rows = [real]
+    for stage in load_stages(folder):
+        images = denormalize(stage.images.cpu(), spec, zca)
+        rows.append(grid_order(images, stage.labels.cpu()))
+    width = max(len(r) for r in rows)
+    padded = torch.cat([torch.cat([r, torch.zeros(width - len(r), *r.shape[1:])]) for r in rows])
+    titles = ["real"] + [f"S{i}" for i in range(1, len(rows))]
+    fig = plots.image_grid(padded, rows=len(rows), titles=titles, scale=0.45)
+    name = f"stages_vs_real_{schedule}"
+    plots.save(fig, summary_dir / "figures" / name)
+    stage_figures[schedule] = f"summary/figures/{name}.png"
+sorted(stage_figures)
+
+# %% [markdown]
+# ## reports/README.md
+
+
+# %%
+def figure_links(folder: str) -> list[str]:
+    """Markdown images of a published stage's figures (paths relative to reports/)."""
+    return [
+        f"![{path.stem}]({path.relative_to(published).as_posix()})"
+        for path in sorted((published / folder).rglob("figures/*.png"))
+    ]
+
+
+lines = [
+    "# Results of the published run",
+    "",
+    "Generated by the `report` stage (`notebooks/09_report.py`) from what every stage",
+    "published under `reports/<stage>/`; do not edit by hand. Dataset "
+    f"{dataset}, network {net_name}-{net_width} ({net_norm} norm), evaluation {eval_epochs} "
+    f"epochs with DSA {'on' if eval_dsa else 'off'}; test accuracy (%), mean ± std over seeds.",
+    "",
+    "## All results",
+    "",
+    results_markdown(results),
+    "Source: [`summary/results.csv`](summary/results.csv). Literature numbers are for the",
+    "same dataset where the literature has one; CIFAR-10 numbers only show the paper's scale.",
+    "",
+    "## Base methods alone and with PDD",
+    "",
+    methods_markdown(methods) if not methods.empty else "Not published yet.\n",
+    "## Figures",
+    "",
+]
+for stage, folder in STAGE_FOLDERS.items():
+    if present[stage] and figure_links(folder):
+        lines += [f"### {stage}", "", *figure_links(folder), ""]
+lines += ["### Stage images beside real images", ""]
+lines += [f"![{s}]({path})" for s, path in sorted(stage_figures.items())] + [""]
+lines += ["## Stages", "", "| stage | published results | executed notebook |", "|---|---|---|"]
+for stage, folder in STAGE_FOLDERS.items():
+    notebooks = sorted((published / "notebooks").glob(f"*_{folder.replace('/', '_')}.ipynb"))
+    notebook = ", ".join(f"[{p.name}](notebooks/{p.name})" for p in notebooks) or "—"
+    result = f"[`{folder}/`]({folder}/)" if present[stage] else "not published yet"
+    lines.append(f"| `{stage}` | {result} | {notebook} |")
+readme = "\n".join(lines) + "\n"
+(out_dir / "README.md").write_text(readme)
+print(readme[:1500])
