@@ -26,13 +26,21 @@
 # %%
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pandas as pd
+import seaborn as sns
 import torch
 
 from pdd import plots
 from pdd.context import context_from
 from pdd.data import denormalize, sample_per_class
-from pdd.results import methods_markdown, methods_table, results_markdown, results_table
+from pdd.results import (
+    methods_markdown,
+    methods_table,
+    results_markdown,
+    results_table,
+    stage_count_table,
+)
 from pdd.runtime import derive_seed
 from pdd.synthetic import grid_order, load_stages
 
@@ -83,6 +91,8 @@ distill_transition_epochs = 300
 distill_unroll = "graph"
 methods_names = ["dm", "idc"]
 methods_num_seeds = 3
+ablation_stage_counts = [1, 2, 5, 10]
+ablation_num_seeds = 3
 # locations (set by the runner)
 prepared_dir = "data/prepared"
 artifacts_dir = "artifacts"
@@ -101,6 +111,7 @@ STAGE_FOLDERS = {
     **{f"distill@{s}": f"distill/{s}" for s in distill_schedules},
     "evaluate": "evaluate",
     **{f"methods@{m}": f"methods/{m}" for m in methods_names},
+    **{f"ablation_stages@{p}": f"ablation_stages/{p}" for p in ablation_stage_counts},
     "cross_arch": "cross_arch",
     "continual": "continual",
 }
@@ -111,7 +122,7 @@ pd.Series(present, name="published")
 # ## All results
 
 # %%
-results = results_table(published, methods_names)
+results = results_table(published, methods_names, ablation_stage_counts)
 results.to_csv(summary_dir / "results.csv", index=False)
 (summary_dir / "results.md").write_text(results_markdown(results))
 results
@@ -124,6 +135,21 @@ methods = methods_table(published, methods_names)
 methods.to_csv(summary_dir / "methods.csv", index=False)
 (summary_dir / "methods.md").write_text(methods_markdown(methods))
 methods
+
+# %% [markdown]
+# ## Stage count: accuracy and cost against P
+
+# %%
+counts = stage_count_table(published, ablation_stage_counts)
+if not counts.empty:
+    plots.apply_theme()
+    fig, axes = plt.subplots(1, 2, figsize=(7, 2.6), layout="constrained")
+    axes[0].errorbar(counts.P, counts.test_mean, yerr=counts.test_std, marker="o", capsize=3)
+    axes[0].set(xscale="log", xlabel="stages P", ylabel="test accuracy (%)", title="accuracy")
+    sns.barplot(data=counts, x="P", y="distill_seconds", ax=axes[1], color="C0")
+    axes[1].set(xlabel="stages P", ylabel="distillation seconds", title="cost")
+    plots.save(fig, summary_dir / "figures" / "stage_count")
+counts
 
 # %% [markdown]
 # ## Every schedule's stages beside real images
@@ -192,6 +218,8 @@ lines = [
 for stage, folder in STAGE_FOLDERS.items():
     if present[stage] and figure_links(folder):
         lines += [f"### {stage}", "", *figure_links(folder), ""]
+if (summary_dir / "figures" / "stage_count.png").is_file():
+    lines += ["### Stage count", "", "![stage_count](summary/figures/stage_count.png)", ""]
 lines += ["### Stage images beside real images", ""]
 lines += [f"![{s}]({path})" for s, path in sorted(stage_figures.items())] + [""]
 lines += ["## Stages", "", "| stage | published results | executed notebook |", "|---|---|---|"]

@@ -183,6 +183,22 @@ class Evaluate(Section):
     stage_epochs: int = Field(ge=1, description="epochs per stage of progressive evaluation")
 
 
+class Ablation(Section):
+    """Notebook 05: the stage count P at a fixed total IPC and a fixed iteration budget."""
+
+    stage_counts: list[int] = Field(
+        min_length=1, description="P values; each must divide the total IPC"
+    )
+    num_seeds: int = Field(ge=1, description="evaluation networks per P")
+
+    @field_validator("stage_counts")
+    @classmethod
+    def _positive_distinct(cls, value: list[int]) -> list[int]:
+        if min(value) < 1 or len(set(value)) != len(value):
+            raise ValueError(f"stage counts must be distinct and >= 1, got {value}")
+        return value
+
+
 class CrossArch(Section):
     """Notebook 07: the published sets (distilled with `net`) scored on other networks."""
 
@@ -220,6 +236,7 @@ class Params(Section):
     dm: DM
     evaluate: Evaluate
     methods: Methods
+    ablation: Ablation
     cross_arch: CrossArch
     continual: Continual
 
@@ -263,7 +280,7 @@ def load_params(
 
 # Lists that DVC's `foreach` expands into stages. DVC reads them from the top level of
 # params.yaml and never sees a profile overlay, so an overlay must not set them.
-FOREACH_LISTS = (("distill", "schedules"), ("methods", "names"))
+FOREACH_LISTS = (("distill", "schedules"), ("methods", "names"), ("ablation", "stage_counts"))
 
 
 def _check_foreach_lists(raw: dict[str, Any]) -> None:

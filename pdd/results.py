@@ -144,7 +144,9 @@ LITERATURE_FMNIST = {
 RESULT_COLUMNS = ["experiment", "setting", "test_mean", "test_std", "n", "reference", "source"]
 
 
-def results_table(reports: Path, method_names: list[str]) -> pd.DataFrame:
+def results_table(
+    reports: Path, method_names: list[str], stage_counts: list[int] = ()
+) -> pd.DataFrame:
     """One row per published result (test accuracy %, mean ± std over seeds), with the
     literature's number beside it where one exists; unpublished stages add no rows."""
     rows = []
@@ -159,6 +161,11 @@ def results_table(reports: Path, method_names: list[str]) -> pd.DataFrame:
         ):
             source = "paper, CIFAR-10 IPC 10 (scale only)" if _known(paper) else None
             rows.append(_result("base methods", setting, mean, std, row.seeds, paper, source))
+    rows += [
+        _stage_count_row(read_json(path))
+        for path in (reports / "ablation_stages" / f"{p}" / "metrics.json" for p in stage_counts)
+        if path.exists()
+    ]
     rows += _cross_arch_rows(reports / "cross_arch" / "metrics.json")
     rows += _continual_rows(reports / "continual" / "metrics.json")
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
@@ -222,6 +229,27 @@ def _headline_rows(path: Path) -> list[dict]:
             )
         )
     return rows
+
+
+def _stage_count_row(metrics: dict) -> dict:
+    setting = f"P = {metrics['P']} stages × IPC {metrics['ipc_per_stage']}"
+    return _result(
+        "stage count (same total IPC and iterations)",
+        setting,
+        metrics["test_mean"],
+        metrics["test_std"],
+        metrics["n"],
+    )
+
+
+def stage_count_table(reports: Path, stage_counts: list[int]) -> pd.DataFrame:
+    """Accuracy and cost per published P (notebook 05), for the report's figure."""
+    rows = []
+    for count in stage_counts:
+        path = reports / "ablation_stages" / f"{count}" / "metrics.json"
+        if path.exists():
+            rows.append(read_json(path))
+    return pd.DataFrame(rows)
 
 
 def _cross_arch_rows(path: Path) -> list[dict]:

@@ -36,19 +36,26 @@ NOTEBOOK_STAGES = {
     "distill": ("02_distill", "distill", ("buffers", "matching", "dm")),
     "evaluate": ("03_evaluate", "evaluate", ("distill",)),
     "methods": ("04_methods", "methods", ("buffers", "distill", "matching", "dm", "evaluate")),
+    "ablation_stages": (
+        "05_ablation_stages",
+        "ablation",
+        ("buffers", "distill", "matching", "dm", "evaluate"),
+    ),
     "cross_arch": ("07_cross_arch", "cross_arch", ("distill",)),
     "continual": ("08_continual", "continual", ("distill",)),
-    "report": ("09_report", "common", ("distill", "methods")),
+    "report": ("09_report", "common", ("distill", "methods", "ablation")),
 }
 # Per-run choices that are not hyper-parameters (DVC foreach items, shards): name -> default.
 ITEMS = {
     "buffers": {"shard": 0, "num_shards": 1},
     "distill": {"schedule": "progressive"},
     "methods": {"method": "dm"},
+    "ablation_stages": {"stages": 2},
 }
+VARIANT_ITEMS = ("schedule", "method", "stages")  # name the stage's output folder
 STAGES = ("data", *NOTEBOOK_STAGES)
 # Stages whose notebooks read what earlier stages published (sets, metrics) from reports/.
-READS_REPORTS = ("evaluate", "cross_arch", "continual", "report")
+READS_REPORTS = ("evaluate", "ablation_stages", "cross_arch", "continual", "report")
 
 
 @dataclass(frozen=True)
@@ -103,7 +110,7 @@ def run_notebook(
     parameters["artifacts_dir"] = _relative(workspace.artifacts)
     if stage in READS_REPORTS:
         parameters["reports_dir"] = _relative(workspace.reports)
-    variant = [str(value) for key, value in chosen.items() if key in ("schedule", "method")]
+    variant = [str(value) for key, value in chosen.items() if key in VARIANT_ITEMS]
     name = "_".join([stem, *variant])
     if chosen.get("num_shards", 1) > 1:  # a shard's share is gathered by the full run
         shard = f"shard{chosen['shard']}of{chosen['num_shards']}"
@@ -148,6 +155,10 @@ def stage_items(stage: str, given: dict[str, Any]) -> dict[str, Any]:
         raise ParamsError(
             f"--item schedule={chosen['schedule']!r}; allowed: {', '.join(SCHEDULES)}"
         )
+    if stage == "ablation_stages" and (
+        not isinstance(chosen["stages"], int) or chosen["stages"] < 1
+    ):
+        raise ParamsError(f"--item stages={chosen['stages']!r} must be a positive integer")
     if stage == "buffers" and not 0 <= chosen["shard"] < chosen["num_shards"]:
         raise ParamsError(f"--item shard={chosen['shard']} must be in 0..num_shards-1")
     return chosen

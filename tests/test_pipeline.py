@@ -22,6 +22,7 @@ from pdd.paths import PARAMS_FILE, ROOT
 pytestmark = pytest.mark.slow
 SCHEDULES = load_params(PARAMS_FILE, profile="smoke").distill.schedules
 METHODS = ["dm", "idc"]  # the methods@<name> stages of the smoke run
+STAGE_COUNTS = [1, 2, 4]  # ablation_stages@<P>: 1 and 2 reuse published sets, 4 distils
 WRITABLE = ("data/", "artifacts/", "reports/", ".dvc/", "dvc.lock")
 
 
@@ -61,6 +62,8 @@ def copy_repository(target: Path) -> Path:
     text = re.sub(r"(?m)^profile: .*$", "profile: smoke", params.read_text())
     # The smoke run also covers IDC's multi-formation (foreach lists live at the top level).
     text = re.sub(r"(?m)^  names: \[.*?\]", f"  names: [{', '.join(METHODS)}]", text)
+    counts = ", ".join(map(str, STAGE_COUNTS))
+    text = re.sub(r"(?m)^  stage_counts: \[.*?\]", f"  stage_counts: [{counts}]", text)
     params.write_text(text)
     git = ["git", "-c", "user.name=test", "-c", "user.email=test@localhost"]
     subprocess.run([*git, "init", "-q"], cwd=target, check=True)
@@ -140,6 +143,7 @@ def test_every_notebook_is_executed_and_published(smoke_run):
     expected = ["00_data_and_baselines.ipynb", "01_buffers.ipynb"]
     expected += [f"02_distill_{name}.ipynb" for name in SCHEDULES] + ["03_evaluate.ipynb"]
     expected += [f"04_methods_{name}.ipynb" for name in METHODS]
+    expected += [f"05_ablation_stages_{p}.ipynb" for p in STAGE_COUNTS]
     expected += ["07_cross_arch.ipynb", "08_continual.ipynb", "09_report.ipynb"]
     assert published == sorted(expected)
     for name in published:
@@ -214,6 +218,16 @@ def test_report_links_only_files_that_exist(smoke_run):
     table = (reports / "summary" / "results.csv").read_text()
     for experiment in ("baselines", "headline", "base methods", "cross-architecture", "continual"):
         assert experiment in table
+
+
+def test_stage_count_ablation_reuses_the_main_sets_and_distils_the_rest(smoke_run):
+    reports = smoke_run / "reports" / "ablation_stages"
+    metrics = {p: json.loads((reports / f"{p}" / "metrics.json").read_text()) for p in STAGE_COUNTS}
+    assert metrics[1]["set"] == "reused reports/distill/union"
+    assert metrics[2]["set"] == "reused reports/distill/progressive"
+    assert metrics[4]["set"] == "distilled here" and metrics[4]["wall_seconds"] > 0
+    assert len(list((reports / "4").glob("stage_*.pt"))) == 4
+    assert [metrics[p]["ipc_per_stage"] for p in STAGE_COUNTS] == [4, 2, 1]
 
 
 def test_analyses_score_every_published_set(smoke_run):

@@ -1,0 +1,213 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 05 · Stage count: the same images and iterations in P stages
+#
+# One P per run (`python -m pdd.run ablation_stages --item stages=P`; DVC runs
+# `ablation_stages@<P>` for every P in `stage_counts`). The total IPC
+# (`distill_stages × distill_ipc_per_stage`) and the iteration budget
+# (`distill_stages × distill_iterations`) stay fixed; PDD learns them in P stages of
+# total/P images per class and budget/P iterations each, every stage conditioned on the
+# earlier ones. P = 1 is plain MTT on the whole set (the union baseline). The two P values
+# the main run already distilled (1 and `distill_stages`) reuse its published sets instead
+# of distilling again. Every P is then evaluated the same way: progressively,
+# `evaluate_stage_epochs` per stage, `num_seeds` networks.
+#
+# Writes `artifacts/ablation_stages/<P>/`: the set (when distilled here), `progressive.csv`
+# and `metrics.json` (accuracy and the seconds of distillation and of the whole schedule).
+
+# %%
+import dataclasses
+import time
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from pdd import plots
+from pdd.buffers import load_buffers
+from pdd.context import context_from
+from pdd.distill_plan import plan_schedule
+from pdd.evaluate import progressive_evaluation
+from pdd.io import read_json, write_csv, write_json
+from pdd.progressive import run_schedule
+from pdd.runtime import derive_seed
+from pdd.synthetic import load_stages, save_stages
+
+# %% tags=["parameters"]
+# data and run
+seed = 0
+dataset = "fashion-mnist"
+device = "auto"
+threads = 2
+data_mirror = None
+download = True
+val_per_class = 500
+zca = False
+# network
+net_name = "convnet"
+net_width = 32
+net_depth = None
+net_norm = "instance"
+# evaluation protocol
+eval_epochs = 300
+eval_lr = 0.01
+eval_momentum = 0.9
+eval_weight_decay = 0.0005
+eval_batch_size = 256
+eval_lr_decay_at = [0.5]
+eval_lr_decay_factor = 0.1
+eval_dsa = True
+eval_dsa_strategy = "color_crop_cutout_flip_scale_rotate"
+eval_dsa_flip = True
+eval_num_seeds = 5
+# buffers (the main run this ablation varies)
+buffers_num_experts = 6
+buffers_epochs = 10
+buffers_lr_teacher = 0.01
+buffers_batch_size = 256
+buffers_examples_per_epoch = 6000
+# distill (the main run this ablation varies)
+distill_method = "mtt"
+distill_stages = 5
+distill_ipc_per_stage = 2
+distill_schedules = ["progressive", "sequential", "union"]
+distill_iterations = 150
+distill_syn_steps = 20
+distill_expert_epochs = 2
+distill_max_start_epoch = 2
+distill_batch_syn = 20
+distill_lr_img = 1000.0
+distill_lr_lr = 0.01
+distill_eval_every = 50
+distill_checkpoint_every = 25
+distill_select_nets = 2
+distill_select_epochs = 150
+distill_transition_epochs = 300
+distill_unroll = "graph"
+# matching (the main run this ablation varies)
+matching_iterations = 100
+matching_batch_real = 64
+matching_lr_img = 0.1
+matching_lr_net = 0.01
+matching_net_steps = 5
+matching_net_batch = 256
+matching_refresh_every = 10
+matching_idc_factor = 2
+# dm (the main run this ablation varies)
+dm_iterations = 200
+dm_batch_real = 128
+dm_lr_img = 1.0
+# evaluate (the main run this ablation varies)
+evaluate_stage_epochs = 300
+# this stage
+stage_counts = [1, 2, 5, 10]
+num_seeds = 3
+# per run (set by the runner)
+stages = 2
+prepared_dir = "data/prepared"
+artifacts_dir = "artifacts"
+reports_dir = "reports"  # the published sets of the main run
+
+# %%
+ctx = context_from(globals())
+published = Path(reports_dir)
+out_dir = Path(artifacts_dir) / "ablation_stages" / str(stages)
+total_ipc = distill_stages * distill_ipc_per_stage
+budget = distill_stages * distill_iterations
+if total_ipc % stages or budget % stages:
+    raise ValueError(
+        f"ablation.stage_counts: P={stages} must divide the total IPC ({total_ipc}) and the "
+        f"iteration budget ({budget})"
+    )
+REUSED = {1: "union", distill_stages: "progressive"}
+print(f"P={stages}: {stages} x IPC {total_ipc // stages}, {budget // stages} iterations each")
+
+# %% [markdown]
+# ## The set: reused from the main run, or distilled here
+
+# %%
+if stages in REUSED and (published / "distill" / REUSED[stages]).is_dir():
+    source = published / "distill" / REUSED[stages]
+    result = load_stages(source)
+    distill_seconds = sum(s["seconds"] for s in read_json(source / "metrics.json")["stages"])
+    wall_seconds = None  # measured by the main run's stage, not here
+    origin = f"reused reports/{source.relative_to(published).as_posix()}"
+else:
+    varied = globals() | {
+        "distill_stages": stages,
+        "distill_ipc_per_stage": total_ipc // stages,
+        "distill_iterations": budget // stages,
+    }
+    experts = load_buffers(Path(artifacts_dir) / "buffers", buffers_num_experts)
+    plan, setup, work = plan_schedule(
+        varied,
+        ctx,
+        method=distill_method,
+        schedule="progressive",
+        experts=experts,
+        work_name=f"ablation-stages-{stages}",
+        prefix="distill_",
+    )
+    started = time.perf_counter()
+    result = run_schedule(plan, setup, experts, folder=out_dir, work=work)
+    wall_seconds = round(time.perf_counter() - started, 1)
+    for stage in result:
+        stage.info.pop("history")
+    distill_seconds = sum(s.info["seconds"] for s in result)
+    save_stages(out_dir, result, ctx.data.spec, ctx.data.zca)
+    origin = "distilled here"
+print(origin, [s.ipc for s in result])
+
+# %% [markdown]
+# ## Progressive evaluation
+
+# %%
+seeds = [derive_seed(seed, "eval", run) for run in range(num_seeds)]
+rows = progressive_evaluation(
+    result,
+    make_model=ctx.make_model,
+    config=dataclasses.replace(ctx.eval_config, epochs=evaluate_stage_epochs),
+    seeds=seeds,
+    data=ctx.data,
+    augment=ctx.augment,
+)
+progressive = pd.DataFrame(rows).assign(P=stages)
+write_csv(out_dir / "progressive.csv", progressive)
+final = progressive[progressive.stage == len(result)].test_acc
+metrics = {
+    "P": stages,
+    "ipc_per_stage": total_ipc // stages,
+    "iterations_per_stage": budget // stages,
+    "set": origin,
+    "test_mean": float(final.mean()),
+    "test_std": float(final.std(ddof=0)),
+    "n": int(final.count()),
+    "distill_seconds": round(float(distill_seconds), 1),
+    "wall_seconds": wall_seconds,
+}
+write_json(out_dir / "metrics.json", metrics)
+metrics
+
+# %%
+plots.apply_theme()
+fig, ax = plt.subplots(figsize=(4, 2.8), layout="constrained")
+sns.lineplot(data=progressive, x="images_per_class", y="test_acc", marker="o", errorbar="sd", ax=ax)
+ax.set(
+    xlabel="images per class so far",
+    ylabel="test accuracy (%)",
+    title=f"P = {stages} stages of IPC {total_ipc // stages}",
+)
+plots.save(fig, out_dir / "figures" / "accuracy_by_stage")
+fig
