@@ -37,9 +37,9 @@ from pdd.data import denormalize, sample_per_class
 from pdd.results import (
     methods_markdown,
     methods_table,
+    published_runs,
     results_markdown,
     results_table,
-    stage_count_table,
 )
 from pdd.runtime import derive_seed
 from pdd.synthetic import grid_order, load_stages
@@ -93,6 +93,9 @@ methods_names = ["dm", "idc"]
 methods_num_seeds = 3
 ablation_stage_counts = [1, 2, 5, 10]
 ablation_num_seeds = 3
+easy_drop_forgetting_epochs = 10
+easy_drop_drop_rates = [0.0, 0.2, 0.4, 0.6, 0.8]
+easy_drop_num_seeds = 3
 # locations (set by the runner)
 prepared_dir = "data/prepared"
 artifacts_dir = "artifacts"
@@ -112,6 +115,8 @@ STAGE_FOLDERS = {
     "evaluate": "evaluate",
     **{f"methods@{m}": f"methods/{m}" for m in methods_names},
     **{f"ablation_stages@{p}": f"ablation_stages/{p}" for p in ablation_stage_counts},
+    "forgetting": "forgetting",
+    **{f"easy_drop@{r}": f"easy_drop/{r}" for r in easy_drop_drop_rates},
     "cross_arch": "cross_arch",
     "continual": "continual",
 }
@@ -122,7 +127,7 @@ pd.Series(present, name="published")
 # ## All results
 
 # %%
-results = results_table(published, methods_names, ablation_stage_counts)
+results = results_table(published, methods_names, ablation_stage_counts, easy_drop_drop_rates)
 results.to_csv(summary_dir / "results.csv", index=False)
 (summary_dir / "results.md").write_text(results_markdown(results))
 results
@@ -140,7 +145,7 @@ methods
 # ## Stage count: accuracy and cost against P
 
 # %%
-counts = stage_count_table(published, ablation_stage_counts)
+counts = published_runs(published, "ablation_stages", ablation_stage_counts)
 if not counts.empty:
     plots.apply_theme()
     fig, axes = plt.subplots(1, 2, figsize=(7, 2.6), layout="constrained")
@@ -150,6 +155,24 @@ if not counts.empty:
     axes[1].set(xlabel="stages P", ylabel="distillation seconds", title="cost")
     plots.save(fig, summary_dir / "figures" / "stage_count")
 counts
+
+# %% [markdown]
+# ## Easy-example dropping: accuracy against the real data later stages learn from
+
+# %%
+drops = published_runs(published, "easy_drop", easy_drop_drop_rates)
+if not drops.empty:
+    fig, ax = plt.subplots(figsize=(4, 2.8), layout="constrained")
+    ax.errorbar(
+        100 * drops.kept_fraction, drops.test_mean, yerr=drops.test_std, marker="o", capsize=3
+    )
+    ax.set(
+        xlabel="real training data kept for later stages (%)",
+        ylabel="test accuracy (%)",
+        title="PDD + MTT, easiest examples dropped",
+    )
+    plots.save(fig, summary_dir / "figures" / "easy_drop")
+drops
 
 # %% [markdown]
 # ## Every schedule's stages beside real images
@@ -220,6 +243,8 @@ for stage, folder in STAGE_FOLDERS.items():
         lines += [f"### {stage}", "", *figure_links(folder), ""]
 if (summary_dir / "figures" / "stage_count.png").is_file():
     lines += ["### Stage count", "", "![stage_count](summary/figures/stage_count.png)", ""]
+if (summary_dir / "figures" / "easy_drop.png").is_file():
+    lines += ["### Easy-example dropping", "", "![easy_drop](summary/figures/easy_drop.png)", ""]
 lines += ["### Stage images beside real images", ""]
 lines += [f"![{s}]({path})" for s, path in sorted(stage_figures.items())] + [""]
 lines += ["## Stages", "", "| stage | published results | executed notebook |", "|---|---|---|"]

@@ -199,6 +199,22 @@ class Ablation(Section):
         return value
 
 
+class EasyDrop(Section):
+    """Notebooks 06: forgetting statistics on real data, then PDD whose later stages learn
+    from the hardest examples only."""
+
+    forgetting_epochs: int = Field(ge=2, description="epochs of the forgetting-statistics run")
+    drop_rates: list[float] = Field(min_length=1, description="easiest fraction dropped, per class")
+    num_seeds: int = Field(ge=1, description="evaluation networks per drop rate")
+
+    @field_validator("drop_rates")
+    @classmethod
+    def _fractions(cls, value: list[float]) -> list[float]:
+        if any(not 0.0 <= rate < 1.0 for rate in value) or len(set(value)) != len(value):
+            raise ValueError(f"drop rates must be distinct and in [0, 1), got {value}")
+        return value
+
+
 class CrossArch(Section):
     """Notebook 07: the published sets (distilled with `net`) scored on other networks."""
 
@@ -237,6 +253,7 @@ class Params(Section):
     evaluate: Evaluate
     methods: Methods
     ablation: Ablation
+    easy_drop: EasyDrop
     cross_arch: CrossArch
     continual: Continual
 
@@ -280,7 +297,12 @@ def load_params(
 
 # Lists that DVC's `foreach` expands into stages. DVC reads them from the top level of
 # params.yaml and never sees a profile overlay, so an overlay must not set them.
-FOREACH_LISTS = (("distill", "schedules"), ("methods", "names"), ("ablation", "stage_counts"))
+FOREACH_LISTS = (
+    ("distill", "schedules"),
+    ("methods", "names"),
+    ("ablation", "stage_counts"),
+    ("easy_drop", "drop_rates"),
+)
 
 
 def _check_foreach_lists(raw: dict[str, Any]) -> None:

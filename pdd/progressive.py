@@ -58,6 +58,13 @@ class StageSetup:
     select_nets: int
     augment: DiffAugment | None
     seed: int
+    # Stages after the first draw their initial images and their transition trajectories
+    # from this training split instead (easy-example dropping); None: from `data`.
+    later_data: Splits | None = None
+
+    def real_data(self, stage_index: int) -> Splits:
+        """The training split stage `stage_index` (0-based) learns from."""
+        return self.later_data if stage_index > 0 and self.later_data is not None else self.data
 
 
 def real_init(data: Splits, ipc: int, seed: int) -> tuple[Tensor, Tensor]:
@@ -131,7 +138,7 @@ def _distil_stages(
         stage_seed = derive_seed(setup.seed, schedule.name, index)
         conditioned = schedule.name == "progressive" and index > 0
         frozen_x, frozen_y = union(stages) if conditioned else empty_set(setup.data)
-        images, labels = init_stage(setup.data, ipc, method.factor, stage_seed)
+        images, labels = init_stage(setup.real_data(index), ipc, method.factor, stage_seed)
         decoded_labels = decode(images, labels, method.factor)[1]
         task = StageTask(
             init_images=images,
@@ -216,7 +223,7 @@ def transition(
     buffers = generate_buffers(
         setup.make_model,
         len(starts),
-        setup.data,
+        setup.real_data(index + 1),
         setup.experts,
         seed=derive_seed(setup.seed, "transition-buffer", index),
         folder=work / f"buffer_stage{index + 2}",

@@ -145,7 +145,10 @@ RESULT_COLUMNS = ["experiment", "setting", "test_mean", "test_std", "n", "refere
 
 
 def results_table(
-    reports: Path, method_names: list[str], stage_counts: list[int] = ()
+    reports: Path,
+    method_names: list[str],
+    stage_counts: list[int] = (),
+    drop_rates: list[float] = (),
 ) -> pd.DataFrame:
     """One row per published result (test accuracy %, mean ± std over seeds), with the
     literature's number beside it where one exists; unpublished stages add no rows."""
@@ -161,11 +164,21 @@ def results_table(
         ):
             source = "paper, CIFAR-10 IPC 10 (scale only)" if _known(paper) else None
             rows.append(_result("base methods", setting, mean, std, row.seeds, paper, source))
-    rows += [
-        _stage_count_row(read_json(path))
-        for path in (reports / "ablation_stages" / f"{p}" / "metrics.json" for p in stage_counts)
-        if path.exists()
-    ]
+    for metrics in published_runs(reports, "ablation_stages", stage_counts).to_dict("records"):
+        rows.append(_stage_count_row(metrics))
+    for metrics in published_runs(reports, "easy_drop", drop_rates).to_dict("records"):
+        setting = (
+            f"drop {metrics['rate']:.0%} easiest (later stages see {metrics['kept_fraction']:.0%})"
+        )
+        rows.append(
+            _result(
+                "easy-example dropping (PDD + MTT)",
+                setting,
+                metrics["test_mean"],
+                metrics["test_std"],
+                metrics["n"],
+            )
+        )
     rows += _cross_arch_rows(reports / "cross_arch" / "metrics.json")
     rows += _continual_rows(reports / "continual" / "metrics.json")
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
@@ -242,14 +255,11 @@ def _stage_count_row(metrics: dict) -> dict:
     )
 
 
-def stage_count_table(reports: Path, stage_counts: list[int]) -> pd.DataFrame:
-    """Accuracy and cost per published P (notebook 05), for the report's figure."""
-    rows = []
-    for count in stage_counts:
-        path = reports / "ablation_stages" / f"{count}" / "metrics.json"
-        if path.exists():
-            rows.append(read_json(path))
-    return pd.DataFrame(rows)
+def published_runs(reports: Path, stage: str, items: list) -> pd.DataFrame:
+    """The metrics of every published run of a foreach stage (`reports/<stage>/<item>/`),
+    in the order of `items`; items not published yet are left out."""
+    paths = (reports / stage / f"{item}" / "metrics.json" for item in items)
+    return pd.DataFrame([read_json(path) for path in paths if path.exists()])
 
 
 def _cross_arch_rows(path: Path) -> list[dict]:

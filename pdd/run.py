@@ -41,9 +41,15 @@ NOTEBOOK_STAGES = {
         "ablation",
         ("buffers", "distill", "matching", "dm", "evaluate"),
     ),
+    "forgetting": ("06a_forgetting", "easy_drop", ("buffers",)),
+    "easy_drop": (
+        "06b_easy_drop",
+        "easy_drop",
+        ("buffers", "distill", "matching", "dm", "evaluate"),
+    ),
     "cross_arch": ("07_cross_arch", "cross_arch", ("distill",)),
     "continual": ("08_continual", "continual", ("distill",)),
-    "report": ("09_report", "common", ("distill", "methods", "ablation")),
+    "report": ("09_report", "common", ("distill", "methods", "ablation", "easy_drop")),
 }
 # Per-run choices that are not hyper-parameters (DVC foreach items, shards): name -> default.
 ITEMS = {
@@ -51,11 +57,12 @@ ITEMS = {
     "distill": {"schedule": "progressive"},
     "methods": {"method": "dm"},
     "ablation_stages": {"stages": 2},
+    "easy_drop": {"rate": 0.2},
 }
-VARIANT_ITEMS = ("schedule", "method", "stages")  # name the stage's output folder
+VARIANT_ITEMS = ("schedule", "method", "stages", "rate")  # name the stage's output folder
 STAGES = ("data", *NOTEBOOK_STAGES)
 # Stages whose notebooks read what earlier stages published (sets, metrics) from reports/.
-READS_REPORTS = ("evaluate", "ablation_stages", "cross_arch", "continual", "report")
+READS_REPORTS = ("evaluate", "ablation_stages", "easy_drop", "cross_arch", "continual", "report")
 
 
 @dataclass(frozen=True)
@@ -159,6 +166,10 @@ def stage_items(stage: str, given: dict[str, Any]) -> dict[str, Any]:
         not isinstance(chosen["stages"], int) or chosen["stages"] < 1
     ):
         raise ParamsError(f"--item stages={chosen['stages']!r} must be a positive integer")
+    if stage == "easy_drop" and not (
+        isinstance(chosen["rate"], (int, float)) and 0 <= chosen["rate"] < 1
+    ):
+        raise ParamsError(f"--item rate={chosen['rate']!r} must be a fraction in [0, 1)")
     if stage == "buffers" and not 0 <= chosen["shard"] < chosen["num_shards"]:
         raise ParamsError(f"--item shard={chosen['shard']} must be in 0..num_shards-1")
     return chosen

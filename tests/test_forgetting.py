@@ -3,11 +3,14 @@ easiest examples, the correct-by-all variant, and the training hook that feeds t
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
 from pdd.forgetting import ForgettingTracker, correct_by_all, keep_hardest
 from pdd.models import get_model
+from pdd.progressive import StageSetup
 from pdd.train import TrainConfig, train_classifier
 
 
@@ -68,3 +71,11 @@ def test_training_hook_sees_every_example_once_per_epoch():
     assert len(seen) == 9 and tracker.presentations == 9
     for epoch in range(3):
         assert sorted(torch.cat(seen[3 * epoch : 3 * epoch + 3]).tolist()) == list(range(10))
+
+
+def test_only_later_stages_learn_from_the_kept_split():
+    full, kept = object(), object()
+    setup = StageSetup(*([None] * 10), later_data=kept)
+    setup = dataclasses.replace(setup, data=full)
+    assert setup.real_data(0) is full and setup.real_data(1) is kept and setup.real_data(4) is kept
+    assert dataclasses.replace(setup, later_data=None).real_data(3) is full

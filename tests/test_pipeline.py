@@ -23,6 +23,7 @@ pytestmark = pytest.mark.slow
 SCHEDULES = load_params(PARAMS_FILE, profile="smoke").distill.schedules
 METHODS = ["dm", "idc"]  # the methods@<name> stages of the smoke run
 STAGE_COUNTS = [1, 2, 4]  # ablation_stages@<P>: 1 and 2 reuse published sets, 4 distils
+DROP_RATES = [0.0, 0.5]  # easy_drop@<rate>: 0.0 reuses the progressive set, 0.5 distils
 WRITABLE = ("data/", "artifacts/", "reports/", ".dvc/", "dvc.lock")
 
 
@@ -64,6 +65,8 @@ def copy_repository(target: Path) -> Path:
     text = re.sub(r"(?m)^  names: \[.*?\]", f"  names: [{', '.join(METHODS)}]", text)
     counts = ", ".join(map(str, STAGE_COUNTS))
     text = re.sub(r"(?m)^  stage_counts: \[.*?\]", f"  stage_counts: [{counts}]", text)
+    rates = ", ".join(map(str, DROP_RATES))
+    text = re.sub(r"(?m)^  drop_rates: \[.*?\]", f"  drop_rates: [{rates}]", text)
     params.write_text(text)
     git = ["git", "-c", "user.name=test", "-c", "user.email=test@localhost"]
     subprocess.run([*git, "init", "-q"], cwd=target, check=True)
@@ -144,6 +147,7 @@ def test_every_notebook_is_executed_and_published(smoke_run):
     expected += [f"02_distill_{name}.ipynb" for name in SCHEDULES] + ["03_evaluate.ipynb"]
     expected += [f"04_methods_{name}.ipynb" for name in METHODS]
     expected += [f"05_ablation_stages_{p}.ipynb" for p in STAGE_COUNTS]
+    expected += ["06a_forgetting.ipynb"] + [f"06b_easy_drop_{r}.ipynb" for r in DROP_RATES]
     expected += ["07_cross_arch.ipynb", "08_continual.ipynb", "09_report.ipynb"]
     assert published == sorted(expected)
     for name in published:
@@ -228,6 +232,17 @@ def test_stage_count_ablation_reuses_the_main_sets_and_distils_the_rest(smoke_ru
     assert metrics[4]["set"] == "distilled here" and metrics[4]["wall_seconds"] > 0
     assert len(list((reports / "4").glob("stage_*.pt"))) == 4
     assert [metrics[p]["ipc_per_stage"] for p in STAGE_COUNTS] == [4, 2, 1]
+
+
+def test_later_stages_drop_the_easiest_examples(smoke_run):
+    forgetting = json.loads((smoke_run / "reports" / "forgetting" / "metrics.json").read_text())
+    assert forgetting["examples"] > 0 and 0 <= forgetting["never_learnt"] <= forgetting["examples"]
+    reports = smoke_run / "reports" / "easy_drop"
+    kept = json.loads((reports / "0.0" / "metrics.json").read_text())
+    dropped = json.loads((reports / "0.5" / "metrics.json").read_text())
+    assert kept["set"] == "reused reports/distill/progressive" and kept["kept_fraction"] == 1.0
+    assert dropped["set"] == "distilled here" and dropped["kept_fraction"] == pytest.approx(0.5)
+    assert len(list((reports / "0.5").glob("stage_*.pt"))) == 2
 
 
 def test_analyses_score_every_published_set(smoke_run):

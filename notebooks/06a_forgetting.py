@@ -1,0 +1,147 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 06a · Forgetting statistics: which real training examples are easy
+#
+# One ConvNet trains on the whole training split for `forgetting_epochs` (plain SGD at
+# `buffers_lr_teacher`, the experts' batch size, no augmentation, so every presentation
+# sees the example itself). Every mini-batch updates each example's statistics (Toneva et
+# al. 2019): *learnt* the first time it is classified correctly, *forgotten* each time it
+# goes from correct to incorrect. Easy = learnt early and never forgotten; never learnt =
+# hardest. Notebook 06b drops the easiest fraction of every class before PDD's later stages.
+#
+# Writes `artifacts/forgetting/`: `easiness.pt` (one score per training example, in the
+# order of the training split), `metrics.json` and the figure `easiest_and_hardest`.
+
+# %%
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from pdd import plots
+from pdd.context import context_from
+from pdd.data import denormalize
+from pdd.forgetting import ForgettingTracker
+from pdd.io import save_torch, write_json
+from pdd.runtime import derive_seed
+from pdd.train import TrainConfig, evaluate, train_classifier
+
+# %% tags=["parameters"]
+# data and run
+seed = 0
+dataset = "fashion-mnist"
+device = "auto"
+threads = 2
+data_mirror = None
+download = True
+val_per_class = 500
+zca = False
+# network
+net_name = "convnet"
+net_width = 32
+net_depth = None
+net_norm = "instance"
+# evaluation protocol
+eval_epochs = 300
+eval_lr = 0.01
+eval_momentum = 0.9
+eval_weight_decay = 0.0005
+eval_batch_size = 256
+eval_lr_decay_at = [0.5]
+eval_lr_decay_factor = 0.1
+eval_dsa = True
+eval_dsa_strategy = "color_crop_cutout_flip_scale_rotate"
+eval_dsa_flip = True
+eval_num_seeds = 5
+# buffers
+buffers_num_experts = 6
+buffers_epochs = 10
+buffers_lr_teacher = 0.01
+buffers_batch_size = 256
+buffers_examples_per_epoch = 6000
+# this stage
+forgetting_epochs = 10
+drop_rates = [0.0, 0.2, 0.4, 0.6, 0.8]
+num_seeds = 3
+# locations (set by the runner)
+prepared_dir = "data/prepared"
+artifacts_dir = "artifacts"
+
+# %%
+ctx = context_from(globals())
+out_dir = Path(artifacts_dir) / "forgetting"
+train_x, train_y = ctx.data.train_x, ctx.data.train_y
+tracker = ForgettingTracker(len(train_y))
+config = TrainConfig(  # the experts' plain SGD: no momentum, no decay, constant step size
+    epochs=forgetting_epochs,
+    lr=buffers_lr_teacher,
+    momentum=0.0,
+    weight_decay=0.0,
+    batch_size=buffers_batch_size,
+    lr_decay_at=(),
+)
+result = train_classifier(
+    ctx.make_model(derive_seed(seed, "forgetting")),
+    train_x,
+    train_y,
+    config,
+    seed=derive_seed(seed, "forgetting"),
+    progress=True,
+    desc="forgetting statistics",
+    on_batch=tracker.update,
+)
+easiness = tracker.easiness()
+save_torch({"easiness": easiness, "forgotten": tracker.forgotten}, out_dir / "easiness.pt")
+never_learnt = int((tracker.first_learnt < 0).sum())
+metrics = {
+    "examples": len(train_y),
+    "epochs": forgetting_epochs,
+    "never_forgotten": int(((tracker.forgotten == 0) & (tracker.first_learnt >= 0)).sum()),
+    "forgotten_at_least_once": int((tracker.forgotten > 0).sum()),
+    "never_learnt": never_learnt,
+    "test_acc": evaluate(result.model, ctx.data.test_x, ctx.data.test_y)[0],
+    "seconds": round(result.seconds, 1),
+}
+write_json(out_dir / "metrics.json", metrics)
+metrics
+
+# %% [markdown]
+# ## Forgetting events per class
+
+# %%
+events = pd.DataFrame(
+    {
+        "class": [ctx.data.class_names[c] for c in train_y.cpu().tolist()],
+        "forgotten": tracker.forgotten.tolist(),
+    }
+)
+events.groupby("class").forgotten.describe()[["mean", "50%", "max"]]
+
+# %% [markdown]
+# ## The easiest and the hardest examples of every class
+# Left half: the easiest (learnt first, never forgotten); right half: the hardest.
+
+# %%
+plots.apply_theme()
+per_side = 4
+columns = []
+for label in range(ctx.data.spec.num_classes):
+    members = (train_y.cpu() == label).nonzero().flatten()
+    order = torch.sort(easiness[members], descending=True, stable=True).indices
+    columns.append(torch.cat([members[order[:per_side]], members[order[-per_side:]]]))
+picked = torch.cat(columns).to(train_x.device)
+images = denormalize(train_x[picked].cpu(), ctx.data.spec, ctx.data.zca)
+fig = plots.image_grid(images, rows=ctx.data.spec.num_classes, titles=list(ctx.data.class_names))
+plots.save(fig, out_dir / "figures" / "easiest_and_hardest")
+fig

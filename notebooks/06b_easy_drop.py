@@ -1,0 +1,194 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 06b · Easy-example dropping: later stages learn from the hardest examples
+#
+# One drop rate per run (`python -m pdd.run easy_drop --item rate=R`; DVC runs
+# `easy_drop@<R>` for every R in `drop_rates`). Stage 1 is learnt as in the main run; every
+# later stage draws its initial images, and its transition trajectories (the experts that
+# continue on real data from the networks trained on the earlier union), from the training
+# split without its easiest fraction R of every class (forgetting statistics, notebook
+# 06a). Rate 0 is the main run: its published progressive set is reused. Evaluation as in
+# notebook 05: progressively, `evaluate_stage_epochs` per stage, `num_seeds` networks.
+# Trajectory matching (MTT) only: the matching methods draw real batches inside the
+# distiller, which this notebook does not restrict.
+#
+# Writes `artifacts/easy_drop/<R>/`: the set (when distilled here), `progressive.csv`,
+# `metrics.json` (accuracy, the fraction of real data later stages learn from, seconds).
+
+# %%
+import dataclasses
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from pdd.buffers import load_buffers
+from pdd.context import context_from
+from pdd.distill_plan import plan_schedule
+from pdd.evaluate import progressive_evaluation
+from pdd.forgetting import keep_hardest
+from pdd.io import read_json, write_csv, write_json
+from pdd.progressive import run_schedule
+from pdd.runtime import derive_seed
+from pdd.synthetic import load_stages, save_stages
+
+# %% tags=["parameters"]
+# data and run
+seed = 0
+dataset = "fashion-mnist"
+device = "auto"
+threads = 2
+data_mirror = None
+download = True
+val_per_class = 500
+zca = False
+# network
+net_name = "convnet"
+net_width = 32
+net_depth = None
+net_norm = "instance"
+# evaluation protocol
+eval_epochs = 300
+eval_lr = 0.01
+eval_momentum = 0.9
+eval_weight_decay = 0.0005
+eval_batch_size = 256
+eval_lr_decay_at = [0.5]
+eval_lr_decay_factor = 0.1
+eval_dsa = True
+eval_dsa_strategy = "color_crop_cutout_flip_scale_rotate"
+eval_dsa_flip = True
+eval_num_seeds = 5
+# buffers
+buffers_num_experts = 6
+buffers_epochs = 10
+buffers_lr_teacher = 0.01
+buffers_batch_size = 256
+buffers_examples_per_epoch = 6000
+# distill
+distill_method = "mtt"
+distill_stages = 5
+distill_ipc_per_stage = 2
+distill_schedules = ["progressive", "sequential", "union"]
+distill_iterations = 150
+distill_syn_steps = 20
+distill_expert_epochs = 2
+distill_max_start_epoch = 2
+distill_batch_syn = 20
+distill_lr_img = 1000.0
+distill_lr_lr = 0.01
+distill_eval_every = 50
+distill_checkpoint_every = 25
+distill_select_nets = 2
+distill_select_epochs = 150
+distill_transition_epochs = 300
+distill_unroll = "graph"
+# matching
+matching_iterations = 100
+matching_batch_real = 64
+matching_lr_img = 0.1
+matching_lr_net = 0.01
+matching_net_steps = 5
+matching_net_batch = 256
+matching_refresh_every = 10
+matching_idc_factor = 2
+# dm
+dm_iterations = 200
+dm_batch_real = 128
+dm_lr_img = 1.0
+# evaluate
+evaluate_stage_epochs = 300
+# this stage
+forgetting_epochs = 10
+drop_rates = [0.0, 0.2, 0.4, 0.6, 0.8]
+num_seeds = 3
+# per run (set by the runner)
+rate = 0.2
+prepared_dir = "data/prepared"
+artifacts_dir = "artifacts"
+reports_dir = "reports"  # the published progressive set of the main run
+
+# %%
+ctx = context_from(globals())
+published = Path(reports_dir)
+out_dir = Path(artifacts_dir) / "easy_drop" / str(rate)
+if distill_method != "mtt":
+    raise ValueError(f"distill.method: easy-example dropping runs with mtt, got {distill_method}")
+easiness = torch.load(Path(artifacts_dir) / "forgetting" / "easiness.pt", weights_only=True)
+kept = keep_hardest(ctx.data.train_y.cpu(), easiness["easiness"], rate).to(ctx.data.train_y.device)
+later_data = dataclasses.replace(
+    ctx.data, train_x=ctx.data.train_x[kept], train_y=ctx.data.train_y[kept]
+)
+kept_fraction = len(kept) / len(ctx.data.train_y)
+print(f"rate {rate}: later stages learn from {len(kept)} of {len(ctx.data.train_y)} examples")
+
+# %% [markdown]
+# ## The set: the main run's for rate 0, distilled here otherwise
+
+# %%
+main_run = published / "distill" / "progressive"
+if rate == 0 and main_run.is_dir():
+    result = load_stages(main_run)
+    distill_seconds = sum(s["seconds"] for s in read_json(main_run / "metrics.json")["stages"])
+    wall_seconds, origin = None, "reused reports/distill/progressive"
+else:
+    experts = load_buffers(Path(artifacts_dir) / "buffers", buffers_num_experts)
+    plan, setup, work = plan_schedule(
+        globals(),
+        ctx,
+        method=distill_method,
+        schedule="progressive",
+        experts=experts,
+        work_name=f"easy-drop-{rate}",
+        prefix="distill_",
+    )
+    setup = dataclasses.replace(setup, later_data=later_data)
+    started = time.perf_counter()
+    result = run_schedule(plan, setup, experts, folder=out_dir, work=work)
+    wall_seconds, origin = round(time.perf_counter() - started, 1), "distilled here"
+    for stage in result:
+        stage.info.pop("history")
+    distill_seconds = sum(s.info["seconds"] for s in result)
+    save_stages(out_dir, result, ctx.data.spec, ctx.data.zca)
+print(origin, [s.ipc for s in result])
+
+# %% [markdown]
+# ## Progressive evaluation
+
+# %%
+seeds = [derive_seed(seed, "eval", run) for run in range(num_seeds)]
+rows = progressive_evaluation(
+    result,
+    make_model=ctx.make_model,
+    config=dataclasses.replace(ctx.eval_config, epochs=evaluate_stage_epochs),
+    seeds=seeds,
+    data=ctx.data,
+    augment=ctx.augment,
+)
+progressive = pd.DataFrame(rows).assign(rate=rate)
+write_csv(out_dir / "progressive.csv", progressive)
+final = progressive[progressive.stage == len(result)].test_acc
+metrics = {
+    "rate": rate,
+    "kept_fraction": kept_fraction,
+    "set": origin,
+    "test_mean": float(final.mean()),
+    "test_std": float(final.std(ddof=0)),
+    "n": int(final.count()),
+    "distill_seconds": round(float(distill_seconds), 1),
+    "wall_seconds": wall_seconds,
+}
+write_json(out_dir / "metrics.json", metrics)
+metrics
