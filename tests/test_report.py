@@ -1,4 +1,5 @@
-"""The report stage publishes without leaking the paths of the machine that ran it."""
+"""Publication into reports/: what each stage publishes, without the paths of the machine
+that ran it, and the tables the report gathers from it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pdd import report, results
+from pdd.paths import ROOT
 from pdd.results import write_methods_table
 
 
@@ -118,3 +120,10 @@ def test_results_table_has_a_row_per_published_result_and_skips_the_rest(tmp_pat
     markdown = results.results_markdown(table)
     assert "| baselines | random real, IPC 10 | 73.78 ± 1.88 | 5 | 73.8 |" in markdown
     assert "| PDD (progressive) on resnet10 | 70.00 ± 1.00 | 3 | — | — |" in markdown
+
+
+def test_readme_shows_the_published_results_table():
+    """The README's results section is the report's table, verbatim (rerun the report and
+    paste reports/summary/results.md when results change)."""
+    published = (ROOT / "reports" / "summary" / "results.md").read_text()
+    assert published in (ROOT / "README.md").read_text()
