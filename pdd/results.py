@@ -170,15 +170,7 @@ def results_table(
         setting = (
             f"drop {metrics['rate']:.0%} easiest (later stages see {metrics['kept_fraction']:.0%})"
         )
-        rows.append(
-            _result(
-                "easy-example dropping (PDD + MTT)",
-                setting,
-                metrics["test_mean"],
-                metrics["test_std"],
-                metrics["n"],
-            )
-        )
+        rows.append(_scored("easy-example dropping (PDD + MTT)", setting, metrics))
     rows += _cross_arch_rows(reports / "cross_arch" / "metrics.json")
     rows += _continual_rows(reports / "continual" / "metrics.json")
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
@@ -196,6 +188,13 @@ def _result(experiment, setting, mean, std, n, reference=None, source=None) -> d
     }
 
 
+def _scored(experiment, setting, score: dict, reference=None, source=None) -> dict:
+    """A row from a published score ({test_mean, test_std, n})."""
+    return _result(
+        experiment, setting, score["test_mean"], score["test_std"], score["n"], reference, source
+    )
+
+
 def _known(value) -> bool:
     return value is not None and not pd.isna(value)
 
@@ -206,18 +205,7 @@ def _baseline_rows(path: Path) -> list[dict]:
     rows = []
     for key, score in read_json(path)["random_real"].items():
         setting = f"random real, IPC {key.removeprefix('ipc')}"
-        reference, source = LITERATURE_FMNIST.get(setting, (None, None))
-        rows.append(
-            _result(
-                "baselines",
-                setting,
-                score["test_mean"],
-                score["test_std"],
-                score["n"],
-                reference,
-                source,
-            )
-        )
+        rows.append(_scored("baselines", setting, score, *LITERATURE_FMNIST.get(setting, ())))
     return rows
 
 
@@ -230,29 +218,14 @@ def _headline_rows(path: Path) -> list[dict]:
     for setting, score in metrics["headline"].items():
         reference = paper.get(setting)
         source = "paper, CIFAR-10 IPC 10 (scale only)" if reference else None
-        rows.append(
-            _result(
-                f"headline, total IPC {metrics['total_ipc']}",
-                setting,
-                score["test_mean"],
-                score["test_std"],
-                score["n"],
-                reference,
-                source,
-            )
-        )
+        experiment = f"headline, total IPC {metrics['total_ipc']}"
+        rows.append(_scored(experiment, setting, score, reference, source))
     return rows
 
 
 def _stage_count_row(metrics: dict) -> dict:
     setting = f"P = {metrics['P']} stages × IPC {metrics['ipc_per_stage']}"
-    return _result(
-        "stage count (same total IPC and iterations)",
-        setting,
-        metrics["test_mean"],
-        metrics["test_std"],
-        metrics["n"],
-    )
+    return _scored("stage count (same total IPC and iterations)", setting, metrics)
 
 
 def published_runs(reports: Path, stage: str, items: list) -> pd.DataFrame:
@@ -268,7 +241,7 @@ def _cross_arch_rows(path: Path) -> list[dict]:
     metrics = read_json(path)
     experiment = f"cross-architecture ({metrics['protocol']}, {metrics['epochs']} epochs)"
     return [
-        _result(experiment, f"{name} on {net}", s["test_mean"], s["test_std"], s["n"])
+        _scored(experiment, f"{name} on {net}", s)
         for net, scores in metrics["scores"].items()
         for name, s in scores.items()
     ]
@@ -280,7 +253,7 @@ def _continual_rows(path: Path) -> list[dict]:
     metrics = read_json(path)
     experiment = f"continual ({len(metrics['tasks'])} tasks), mean over tasks"
     return [
-        _result(experiment, f"memory: {name}", s["test_mean"], s["test_std"], s["n"])
+        _scored(experiment, f"memory: {name}", s)
         for name, s in metrics["average_over_tasks"].items()
     ]
 
