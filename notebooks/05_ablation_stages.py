@@ -27,23 +27,15 @@
 # and `metrics.json` (accuracy and the seconds of distillation and of the whole schedule).
 
 # %%
-import dataclasses
-import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import pandas as pd
 import seaborn as sns
 
 from pdd import plots
-from pdd.buffers import load_buffers
 from pdd.context import context_from
-from pdd.distill_plan import plan_schedule
-from pdd.evaluate import progressive_evaluation
-from pdd.io import read_json, write_csv, write_json
-from pdd.progressive import run_schedule
-from pdd.runtime import derive_seed
-from pdd.synthetic import load_stages, save_stages
+from pdd.io import write_csv, write_json
+from pdd.variant_run import distil_progressive, reuse_published, score_progressively
 
 # %% tags=["parameters"]
 # data and run
@@ -139,63 +131,32 @@ print(f"P={stages}: {stages} x IPC {total_ipc // stages}, {budget // stages} ite
 
 # %%
 if stages in REUSED and (published / "distill" / REUSED[stages]).is_dir():
-    source = published / "distill" / REUSED[stages]
-    result = load_stages(source)
-    distill_seconds = sum(s["seconds"] for s in read_json(source / "metrics.json")["stages"])
-    wall_seconds = None  # measured by the main run's stage, not here
-    origin = f"reused reports/{source.relative_to(published).as_posix()}"
+    variant = reuse_published(published, f"distill/{REUSED[stages]}")
 else:
     varied = globals() | {
         "distill_stages": stages,
         "distill_ipc_per_stage": total_ipc // stages,
         "distill_iterations": budget // stages,
     }
-    experts = load_buffers(Path(artifacts_dir) / "buffers", buffers_num_experts)
-    plan, setup, work = plan_schedule(
-        varied,
-        ctx,
-        method=distill_method,
-        schedule="progressive",
-        experts=experts,
-        work_name=f"ablation-stages-{stages}",
-        prefix="distill_",
+    variant = distil_progressive(
+        varied, ctx, work_name=f"ablation-stages-{stages}", out_dir=out_dir
     )
-    started = time.perf_counter()
-    result = run_schedule(plan, setup, experts, folder=out_dir, work=work)
-    wall_seconds = round(time.perf_counter() - started, 1)
-    for stage in result:
-        stage.info.pop("history")
-    distill_seconds = sum(s.info["seconds"] for s in result)
-    save_stages(out_dir, result, ctx.data.spec, ctx.data.zca)
-    origin = "distilled here"
-print(origin, [s.ipc for s in result])
+print(variant.origin, [s.ipc for s in variant.stages])
 
 # %% [markdown]
 # ## Progressive evaluation
 
 # %%
-seeds = [derive_seed(seed, "eval", run) for run in range(num_seeds)]
-rows = progressive_evaluation(
-    result,
-    make_model=ctx.make_model,
-    config=dataclasses.replace(ctx.eval_config, epochs=evaluate_stage_epochs),
-    seeds=seeds,
-    data=ctx.data,
-    augment=ctx.augment,
+rows, final = score_progressively(
+    variant, ctx, stage_epochs=evaluate_stage_epochs, num_seeds=num_seeds, seed=seed
 )
-progressive = pd.DataFrame(rows).assign(P=stages)
+progressive = rows.assign(P=stages)
 write_csv(out_dir / "progressive.csv", progressive)
-final = progressive[progressive.stage == len(result)].test_acc
 metrics = {
     "P": stages,
     "ipc_per_stage": total_ipc // stages,
     "iterations_per_stage": budget // stages,
-    "set": origin,
-    "test_mean": float(final.mean()),
-    "test_std": float(final.std(ddof=0)),
-    "n": int(final.count()),
-    "distill_seconds": round(float(distill_seconds), 1),
-    "wall_seconds": wall_seconds,
+    **final,
 }
 write_json(out_dir / "metrics.json", metrics)
 metrics

@@ -28,21 +28,14 @@
 
 # %%
 import dataclasses
-import time
 from pathlib import Path
 
-import pandas as pd
 import torch
 
-from pdd.buffers import load_buffers
 from pdd.context import context_from
-from pdd.distill_plan import plan_schedule
-from pdd.evaluate import progressive_evaluation
 from pdd.forgetting import keep_hardest
-from pdd.io import read_json, write_csv, write_json
-from pdd.progressive import run_schedule
-from pdd.runtime import derive_seed
-from pdd.synthetic import load_stages, save_stages
+from pdd.io import write_csv, write_json
+from pdd.variant_run import distil_progressive, reuse_published, score_progressively
 
 # %% tags=["parameters"]
 # data and run
@@ -138,57 +131,23 @@ print(f"rate {rate}: later stages learn from {len(kept)} of {len(ctx.data.train_
 # ## The set: the main run's for rate 0, distilled here otherwise
 
 # %%
-main_run = published / "distill" / "progressive"
-if rate == 0 and main_run.is_dir():
-    result = load_stages(main_run)
-    distill_seconds = sum(s["seconds"] for s in read_json(main_run / "metrics.json")["stages"])
-    wall_seconds, origin = None, "reused reports/distill/progressive"
+if rate == 0 and (published / "distill" / "progressive").is_dir():
+    variant = reuse_published(published, "distill/progressive")
 else:
-    experts = load_buffers(Path(artifacts_dir) / "buffers", buffers_num_experts)
-    plan, setup, work = plan_schedule(
-        globals(),
-        ctx,
-        method=distill_method,
-        schedule="progressive",
-        experts=experts,
-        work_name=f"easy-drop-{rate}",
-        prefix="distill_",
+    variant = distil_progressive(
+        globals(), ctx, work_name=f"easy-drop-{rate}", out_dir=out_dir, later_data=later_data
     )
-    setup = dataclasses.replace(setup, later_data=later_data)
-    started = time.perf_counter()
-    result = run_schedule(plan, setup, experts, folder=out_dir, work=work)
-    wall_seconds, origin = round(time.perf_counter() - started, 1), "distilled here"
-    for stage in result:
-        stage.info.pop("history")
-    distill_seconds = sum(s.info["seconds"] for s in result)
-    save_stages(out_dir, result, ctx.data.spec, ctx.data.zca)
-print(origin, [s.ipc for s in result])
+print(variant.origin, [s.ipc for s in variant.stages])
 
 # %% [markdown]
 # ## Progressive evaluation
 
 # %%
-seeds = [derive_seed(seed, "eval", run) for run in range(num_seeds)]
-rows = progressive_evaluation(
-    result,
-    make_model=ctx.make_model,
-    config=dataclasses.replace(ctx.eval_config, epochs=evaluate_stage_epochs),
-    seeds=seeds,
-    data=ctx.data,
-    augment=ctx.augment,
+rows, final = score_progressively(
+    variant, ctx, stage_epochs=evaluate_stage_epochs, num_seeds=num_seeds, seed=seed
 )
-progressive = pd.DataFrame(rows).assign(rate=rate)
+progressive = rows.assign(rate=rate)
 write_csv(out_dir / "progressive.csv", progressive)
-final = progressive[progressive.stage == len(result)].test_acc
-metrics = {
-    "rate": rate,
-    "kept_fraction": kept_fraction,
-    "set": origin,
-    "test_mean": float(final.mean()),
-    "test_std": float(final.std(ddof=0)),
-    "n": int(final.count()),
-    "distill_seconds": round(float(distill_seconds), 1),
-    "wall_seconds": wall_seconds,
-}
+metrics = {"rate": rate, "kept_fraction": kept_fraction, **final}
 write_json(out_dir / "metrics.json", metrics)
 metrics

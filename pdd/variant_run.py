@@ -1,0 +1,93 @@
+"""One variant of the main PDD run (an ablation point): its set is either the main run's
+published one, or distilled here with changed parameters; then it is scored progressively.
+Shared by the stage-count ablation (notebook 05) and easy-example dropping (06b)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pdd.buffers import load_buffers
+from pdd.context import Context
+from pdd.data import Splits
+from pdd.distill_plan import plan_schedule
+from pdd.evaluate import progressive_evaluation
+from pdd.io import read_json
+from pdd.progressive import run_schedule
+from pdd.runtime import derive_seed
+from pdd.synthetic import SyntheticStage, load_stages, save_stages
+
+
+@dataclasses.dataclass
+class VariantSet:
+    stages: list[SyntheticStage]
+    origin: str  # "reused reports/…" or "distilled here"
+    distill_seconds: float
+    wall_seconds: float | None  # the whole schedule, when distilled here
+
+
+def reuse_published(published: Path, folder: str) -> VariantSet:
+    """The set a main-run stage published under `published/folder`."""
+    source = published / folder
+    seconds = sum(s["seconds"] for s in read_json(source / "metrics.json")["stages"])
+    return VariantSet(load_stages(source), f"reused reports/{folder}", seconds, None)
+
+
+def distil_progressive(
+    p: Mapping[str, Any],
+    ctx: Context,
+    *,
+    work_name: str,
+    out_dir: Path,
+    later_data: Splits | None = None,
+) -> VariantSet:
+    """PDD with the notebook parameters `p` (`distill_*` keys), saved into `out_dir`."""
+    experts = load_buffers(Path(p["artifacts_dir"]) / "buffers", p["buffers_num_experts"])
+    plan, setup, work = plan_schedule(
+        p,
+        ctx,
+        method=p["distill_method"],
+        schedule="progressive",
+        experts=experts,
+        work_name=work_name,
+        prefix="distill_",
+    )
+    setup = dataclasses.replace(setup, later_data=later_data)
+    started = time.perf_counter()
+    stages = run_schedule(plan, setup, experts, folder=out_dir, work=work)
+    wall_seconds = round(time.perf_counter() - started, 1)
+    for stage in stages:
+        stage.info.pop("history")
+    save_stages(out_dir, stages, ctx.data.spec, ctx.data.zca)
+    seconds = sum(s.info["seconds"] for s in stages)
+    return VariantSet(stages, "distilled here", seconds, wall_seconds)
+
+
+def score_progressively(
+    variant: VariantSet, ctx: Context, *, stage_epochs: int, num_seeds: int, seed: int
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Rows of the progressive evaluation and the summary after the last stage."""
+    rows = progressive_evaluation(
+        variant.stages,
+        make_model=ctx.make_model,
+        config=dataclasses.replace(ctx.eval_config, epochs=stage_epochs),
+        seeds=[derive_seed(seed, "eval", run) for run in range(num_seeds)],
+        data=ctx.data,
+        augment=ctx.augment,
+    )
+    progressive = pd.DataFrame(rows)
+    final = progressive[progressive.stage == len(variant.stages)].test_acc
+    summary = {
+        "set": variant.origin,
+        "test_mean": float(final.mean()),
+        "test_std": float(final.std(ddof=0)),
+        "n": int(final.count()),
+        "distill_seconds": round(float(variant.distill_seconds), 1),
+        "wall_seconds": variant.wall_seconds,
+    }
+    return progressive, summary
