@@ -72,7 +72,7 @@ buffers_batch_size = 256
 buffers_examples_per_epoch = 6000
 # this stage
 forgetting_epochs = 10
-drop_rates = [0.0, 0.2, 0.4, 0.6, 0.8]
+drop_rates = [0.0, 0.4, 0.8]
 num_seeds = 3
 # locations (set by the runner)
 prepared_dir = "data/prepared"

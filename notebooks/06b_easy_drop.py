@@ -105,7 +105,7 @@ dm_lr_img = 1.0
 evaluate_stage_epochs = 300
 # this stage
 forgetting_epochs = 10
-drop_rates = [0.0, 0.2, 0.4, 0.6, 0.8]
+drop_rates = [0.0, 0.4, 0.8]
 num_seeds = 3
 # per run (set by the runner)
 rate = 0.2

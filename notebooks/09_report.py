@@ -94,7 +94,7 @@ methods_num_seeds = 3
 ablation_stage_counts = [1, 2, 5, 10]
 ablation_num_seeds = 3
 easy_drop_forgetting_epochs = 10
-easy_drop_drop_rates = [0.0, 0.2, 0.4, 0.6, 0.8]
+easy_drop_drop_rates = [0.0, 0.4, 0.8]
 easy_drop_num_seeds = 3
 # locations (set by the runner)
 prepared_dir = "data/prepared"
@@ -115,6 +115,7 @@ STAGE_FOLDERS = {
     "evaluate": "evaluate",
     **{f"methods@{m}": f"methods/{m}" for m in methods_names},
     **{f"ablation_stages@{p}": f"ablation_stages/{p}" for p in ablation_stage_counts},
+    "scaling": "scaling",
     "forgetting": "forgetting",
     **{f"easy_drop@{r}": f"easy_drop/{r}" for r in easy_drop_drop_rates},
     "cross_arch": "cross_arch",

@@ -166,6 +166,7 @@ def results_table(
             rows.append(_result("base methods", setting, mean, std, row.seeds, paper, source))
     for metrics in published_runs(reports, "ablation_stages", stage_counts).to_dict("records"):
         rows.append(_stage_count_row(metrics))
+    rows += _scaling_rows(reports / "scaling" / "metrics.json")
     for metrics in published_runs(reports, "easy_drop", drop_rates).to_dict("records"):
         setting = (
             f"drop {metrics['rate']:.0%} easiest (later stages see {metrics['kept_fraction']:.0%})"
@@ -226,6 +227,34 @@ def _headline_rows(path: Path) -> list[dict]:
 def _stage_count_row(metrics: dict) -> dict:
     setting = f"P = {metrics['P']} stages × IPC {metrics['ipc_per_stage']}"
     return _scored("stage count (same total IPC and iterations)", setting, metrics)
+
+
+def _scaling_rows(path: Path) -> list[dict]:
+    """Each measured size of each curve, as a share of the data and of full-data accuracy."""
+    if not path.exists():
+        return []
+    metrics = read_json(path)
+    full = metrics["full_data"]
+    experiment = "scaling (share of the training data → share of full-data accuracy)"
+    rows = [
+        _result(
+            experiment,
+            f"full data, {full['epochs']} epochs (one network)",
+            full["test_acc"],
+            0.0,
+            1,
+        )
+    ]
+    for source, scores in metrics["scores"].items():
+        if source.startswith("PDD (main run"):  # already in the headline rows
+            continue
+        for key, score in sorted(scores.items(), key=lambda item: int(item[0][3:])):
+            setting = (
+                f"{source}, IPC {key.removeprefix('ipc')}: {score['data_fraction']:.2%} of the "
+                f"data → {score['relative_acc']:.0%}"
+            )
+            rows.append(_scored(experiment, setting, score))
+    return rows
 
 
 def published_runs(reports: Path, stage: str, items: list) -> pd.DataFrame:

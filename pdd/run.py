@@ -41,6 +41,7 @@ NOTEBOOK_STAGES = {
         "ablation",
         ("buffers", "distill", "matching", "dm", "evaluate"),
     ),
+    "scaling": ("05b_scaling", "scaling", ("buffers", "distill", "matching", "dm", "evaluate")),
     "forgetting": ("06a_forgetting", "easy_drop", ("buffers",)),
     "easy_drop": (
         "06b_easy_drop",
@@ -62,7 +63,15 @@ ITEMS = {
 VARIANT_ITEMS = ("schedule", "method", "stages", "rate")  # name the stage's output folder
 STAGES = ("data", *NOTEBOOK_STAGES)
 # Stages whose notebooks read what earlier stages published (sets, metrics) from reports/.
-READS_REPORTS = ("evaluate", "ablation_stages", "easy_drop", "cross_arch", "continual", "report")
+READS_REPORTS = (
+    "evaluate",
+    "ablation_stages",
+    "scaling",
+    "easy_drop",
+    "cross_arch",
+    "continual",
+    "report",
+)
 
 
 @dataclass(frozen=True)

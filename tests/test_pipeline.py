@@ -146,7 +146,7 @@ def test_every_notebook_is_executed_and_published(smoke_run):
     expected = ["00_data_and_baselines.ipynb", "01_buffers.ipynb"]
     expected += [f"02_distill_{name}.ipynb" for name in SCHEDULES] + ["03_evaluate.ipynb"]
     expected += [f"04_methods_{name}.ipynb" for name in METHODS]
-    expected += [f"05_ablation_stages_{p}.ipynb" for p in STAGE_COUNTS]
+    expected += [f"05_ablation_stages_{p}.ipynb" for p in STAGE_COUNTS] + ["05b_scaling.ipynb"]
     expected += ["06a_forgetting.ipynb"] + [f"06b_easy_drop_{r}.ipynb" for r in DROP_RATES]
     expected += ["07_cross_arch.ipynb", "08_continual.ipynb", "09_report.ipynb"]
     assert published == sorted(expected)
@@ -232,6 +232,24 @@ def test_stage_count_ablation_reuses_the_main_sets_and_distils_the_rest(smoke_ru
     assert metrics[4]["set"] == "distilled here" and metrics[4]["wall_seconds"] > 0
     assert len(list((reports / "4").glob("stage_*.pt"))) == 4
     assert [metrics[p]["ipc_per_stage"] for p in STAGE_COUNTS] == [4, 2, 1]
+
+
+def test_scaling_grows_pdd_and_scores_real_subsets_against_full_data(smoke_run):
+    params = load_params(PARAMS_FILE, profile="smoke").scaling
+    reports = smoke_run / "reports" / "scaling"
+    metrics = json.loads((reports / "metrics.json").read_text())
+    assert len(list(reports.glob("stage_*.pt"))) == params.stages
+    grown = metrics["scores"][metrics["grown"]]
+    sizes = [params.ipc_per_stage * (i + 1) for i in range(params.stages)]
+    assert sorted(grown) == sorted(f"ipc{ipc}" for ipc in sizes)
+    real = metrics["scores"]["random real"]
+    assert sorted(real) == sorted(f"ipc{ipc}" for ipc in params.real_ipcs)
+    assert any(source.startswith("PDD (main run") for source in metrics["scores"])
+    full = metrics["full_data"]["test_acc"]
+    for score in grown.values():
+        assert score["n"] == params.num_seeds
+        assert score["relative_acc"] == pytest.approx(score["test_mean"] / full)
+    assert metrics["largest_pdd_fraction"] == pytest.approx(sizes[-1] * 10 / metrics["train_size"])
 
 
 def test_later_stages_drop_the_easiest_examples(smoke_run):

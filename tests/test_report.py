@@ -122,6 +122,33 @@ def test_results_table_has_a_row_per_published_result_and_skips_the_rest(tmp_pat
     assert "| PDD (progressive) on resnet10 | 70.00 ± 1.00 | 3 | — | — |" in markdown
 
 
+def test_scaling_rows_skip_the_main_run_and_sort_sizes_numerically(tmp_path):
+    def score(mean, fraction):
+        return {
+            "test_mean": mean,
+            "test_std": 1.0,
+            "n": 3,
+            "data_fraction": fraction,
+            "relative_acc": mean / 90,
+        }
+
+    scaling = {
+        "full_data": {"test_acc": 90.0, "epochs": 10},
+        "scores": {
+            "PDD (main run, 5 stages × IPC 2)": {"ipc2": score(70.0, 0.0004)},
+            "random real": {"ipc100": score(85.5, 0.0182), "ipc30": score(81.0, 0.0055)},
+        },
+    }
+    _write(tmp_path / "scaling" / "metrics.json", scaling)
+    table = results.results_table(tmp_path, [])
+    assert table.setting.tolist() == [
+        "full data, 10 epochs (one network)",
+        "random real, IPC 30: 0.55% of the data → 90%",
+        "random real, IPC 100: 1.82% of the data → 95%",
+    ]
+    assert table.test_mean.tolist() == [90.0, 81.0, 85.5]
+
+
 def test_readme_shows_the_published_results_table():
     """The README's results section is the report's table, verbatim (rerun the report and
     paste reports/summary/results.md when results change)."""
