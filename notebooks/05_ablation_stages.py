@@ -23,8 +23,14 @@
 # of distilling again. Every P is then evaluated the same way: progressively,
 # `evaluate_stage_epochs` per stage, `num_seeds` networks.
 #
-# Writes `artifacts/ablation_stages/<P>/`: the set (when distilled here), `progressive.csv`
-# and `metrics.json` (accuracy and the seconds of distillation and of the whole schedule).
+# The per-stage IPC ablation uses the same notebook with `stages` = per-stage IPCs joined
+# by `-` (`--item stages=2-8`; DVC: `ablation_ipcs@<split>` for every split in
+# `stage_ipcs`): P = the number of parts, the same total IPC and budget/P iterations per
+# stage, but the images shared out unevenly.
+#
+# Writes `artifacts/ablation_stages/<P or split>/`: the set (when distilled here),
+# `progressive.csv` and `metrics.json` (accuracy and the seconds of distillation and of
+# the whole schedule).
 
 # %%
 from pathlib import Path
@@ -35,7 +41,12 @@ import seaborn as sns
 from pdd import plots
 from pdd.context import context_from
 from pdd.io import write_csv, write_json
-from pdd.variant_run import distil_progressive, reuse_published, score_progressively
+from pdd.variant_run import (
+    distil_progressive,
+    reuse_published,
+    score_progressively,
+    split_stage_ipcs,
+)
 
 # %% tags=["parameters"]
 # data and run
@@ -105,6 +116,7 @@ dm_lr_img = 1.0
 evaluate_stage_epochs = 300
 # this stage
 stage_counts = [1, 2, 5, 10]
+stage_ipcs = ["2-8", "8-2"]
 num_seeds = 3
 # per run (set by the runner)
 stages = 2
@@ -118,25 +130,26 @@ published = Path(reports_dir)
 out_dir = Path(artifacts_dir) / "ablation_stages" / str(stages)
 total_ipc = distill_stages * distill_ipc_per_stage
 budget = distill_stages * distill_iterations
-if total_ipc % stages or budget % stages:
-    raise ValueError(
-        f"ablation.stage_counts: P={stages} must divide the total IPC ({total_ipc}) and the "
-        f"iteration budget ({budget})"
-    )
+split = split_stage_ipcs(stages, total_ipc)  # raises naming the item when it cannot
+P = len(split)
+uniform = isinstance(stages, int)
+if budget % P:
+    raise ValueError(f"ablation: P={P} must divide the iteration budget ({budget})")
 REUSED = {1: "union", distill_stages: "progressive"}
-print(f"P={stages}: {stages} x IPC {total_ipc // stages}, {budget // stages} iterations each")
+print(f"P={P}: IPC {'+'.join(map(str, split))}, {budget // P} iterations each")
 
 # %% [markdown]
 # ## The set: reused from the main run, or distilled here
 
 # %%
-if stages in REUSED and (published / "distill" / REUSED[stages]).is_dir():
+if uniform and stages in REUSED and (published / "distill" / REUSED[stages]).is_dir():
     variant = reuse_published(published, f"distill/{REUSED[stages]}")
 else:
     varied = globals() | {
-        "distill_stages": stages,
-        "distill_ipc_per_stage": total_ipc // stages,
-        "distill_iterations": budget // stages,
+        "distill_stages": P,
+        "distill_ipc_per_stage": total_ipc // P,
+        "distill_iterations": budget // P,
+        "distill_stage_ipcs": () if uniform else split,
     }
     variant = distil_progressive(
         varied, ctx, work_name=f"ablation-stages-{stages}", out_dir=out_dir
@@ -150,12 +163,13 @@ print(variant.origin, [s.ipc for s in variant.stages])
 rows, final = score_progressively(
     variant, ctx, stage_epochs=evaluate_stage_epochs, num_seeds=num_seeds, seed=seed
 )
-progressive = rows.assign(P=stages)
+progressive = rows.assign(P=P)
 write_csv(out_dir / "progressive.csv", progressive)
 metrics = {
-    "P": stages,
-    "ipc_per_stage": total_ipc // stages,
-    "iterations_per_stage": budget // stages,
+    "P": P,
+    "ipc_per_stage": total_ipc // P if uniform else None,
+    "stage_ipcs": list(split),
+    "iterations_per_stage": budget // P,
     **final,
 }
 write_json(out_dir / "metrics.json", metrics)
@@ -168,7 +182,7 @@ sns.lineplot(data=progressive, x="images_per_class", y="test_acc", marker="o", e
 ax.set(
     xlabel="images per class so far",
     ylabel="test accuracy (%)",
-    title=f"P = {stages} stages of IPC {total_ipc // stages}",
+    title=f"P = {P} stages of IPC {'+'.join(map(str, split))}",
 )
 plots.save(fig, out_dir / "figures" / "accuracy_by_stage")
 fig

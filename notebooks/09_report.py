@@ -40,6 +40,7 @@ from pdd.results import (
     published_runs,
     results_markdown,
     results_table,
+    split_label,
 )
 from pdd.runtime import derive_seed
 from pdd.synthetic import grid_order, load_stages
@@ -92,6 +93,7 @@ distill_unroll = "graph"
 methods_names = ["dm", "idc"]
 methods_num_seeds = 3
 ablation_stage_counts = [1, 2, 5, 10]
+ablation_stage_ipcs = ["2-8", "8-2"]
 ablation_num_seeds = 3
 easy_drop_forgetting_epochs = 10
 easy_drop_drop_rates = [0.0, 0.4, 0.8]
@@ -115,6 +117,7 @@ STAGE_FOLDERS = {
     "evaluate": "evaluate",
     **{f"methods@{m}": f"methods/{m}" for m in methods_names},
     **{f"ablation_stages@{p}": f"ablation_stages/{p}" for p in ablation_stage_counts},
+    **{f"ablation_ipcs@{s}": f"ablation_stages/{s}" for s in ablation_stage_ipcs},
     "scaling": "scaling",
     "forgetting": "forgetting",
     **{f"easy_drop@{r}": f"easy_drop/{r}" for r in easy_drop_drop_rates},
@@ -128,7 +131,9 @@ pd.Series(present, name="published")
 # ## All results
 
 # %%
-results = results_table(published, methods_names, ablation_stage_counts, easy_drop_drop_rates)
+results = results_table(
+    published, methods_names, ablation_stage_counts, easy_drop_drop_rates, ablation_stage_ipcs
+)
 results.to_csv(summary_dir / "results.csv", index=False)
 (summary_dir / "results.md").write_text(results_markdown(results))
 results
@@ -156,6 +161,23 @@ if not counts.empty:
     axes[1].set(xlabel="stages P", ylabel="distillation seconds", title="cost")
     plots.save(fig, summary_dir / "figures" / "stage_count")
 counts
+
+# %% [markdown]
+# ## Per-stage IPC: the same P and total, the images shared out differently
+
+# %%
+splits = published_runs(published, "ablation_stages", ablation_stage_ipcs)
+if not splits.empty:
+    even = counts[counts.P.isin(splits.P)] if not counts.empty else counts
+    compared = pd.concat([even, splits], ignore_index=True)
+    compared["split"] = [split_label(row) for row in compared.to_dict("records")]
+    fig, ax = plt.subplots(figsize=(4, 2.8), layout="constrained")
+    ax.errorbar(compared.split, compared.test_mean, yerr=compared.test_std, fmt="o", capsize=3)
+    ax.set(
+        xlabel="images per class of each stage", ylabel="test accuracy (%)", title="per-stage IPC"
+    )
+    plots.save(fig, summary_dir / "figures" / "stage_ipcs")
+splits
 
 # %% [markdown]
 # ## Easy-example dropping: accuracy against the real data later stages learn from
@@ -244,6 +266,8 @@ for stage, folder in STAGE_FOLDERS.items():
         lines += [f"### {stage}", "", *figure_links(folder), ""]
 if (summary_dir / "figures" / "stage_count.png").is_file():
     lines += ["### Stage count", "", "![stage_count](summary/figures/stage_count.png)", ""]
+if (summary_dir / "figures" / "stage_ipcs.png").is_file():
+    lines += ["### Per-stage IPC", "", "![stage_ipcs](summary/figures/stage_ipcs.png)", ""]
 if (summary_dir / "figures" / "easy_drop.png").is_file():
     lines += ["### Easy-example dropping", "", "![easy_drop](summary/figures/easy_drop.png)", ""]
 lines += ["### Stage images beside real images", ""]

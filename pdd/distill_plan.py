@@ -33,7 +33,8 @@ def plan_schedule(
     def distill(key: str) -> Any:
         return p[f"{prefix}{key}"]
 
-    plan = Schedule(schedule, distill("stages"), distill("ipc_per_stage"))
+    stage_ipcs = tuple(p.get(f"{prefix}stage_ipcs") or ())  # only the per-stage IPC ablation
+    plan = Schedule(schedule, distill("stages"), distill("ipc_per_stage"), stage_ipcs)
     mtt = MTTConfig(
         iterations=distill("iterations"),
         syn_steps=distill("syn_steps"),
@@ -78,7 +79,8 @@ def plan_schedule(
         seed=p["seed"],
     )
     key = {
-        "schedule": dataclasses.asdict(plan),
+        # uniform schedules keep the key (and resumable work) they had before stage_ipcs
+        "schedule": {k: v for k, v in dataclasses.asdict(plan).items() if v != ()},
         "method": [method, distiller.config],
         "transition": transition_experts,
         "eval": ctx.eval_config,

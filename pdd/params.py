@@ -9,6 +9,7 @@ run before any work with one line naming the key and what is allowed.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -189,7 +190,21 @@ class Ablation(Section):
     stage_counts: list[int] = Field(
         min_length=1, description="P values; each must divide the total IPC"
     )
+    stage_ipcs: list[str] = Field(
+        default_factory=list,
+        description="per-stage IPC splits at a fixed total, e.g. '2-8' (P = number of parts)",
+    )
     num_seeds: int = Field(ge=1, description="evaluation networks per P")
+
+    @field_validator("stage_ipcs")
+    @classmethod
+    def _splits(cls, value: list[str]) -> list[str]:
+        for split in value:
+            if not re.fullmatch(r"[1-9]\d*(-[1-9]\d*)+", str(split)):
+                raise ValueError(f"{split!r}: expected per-stage IPCs joined by '-', e.g. '2-8'")
+        if len(set(value)) != len(value):
+            raise ValueError(f"splits must be distinct, got {value}")
+        return value
 
     @field_validator("stage_counts")
     @classmethod
@@ -322,6 +337,7 @@ FOREACH_LISTS = (
     ("distill", "schedules"),
     ("methods", "names"),
     ("ablation", "stage_counts"),
+    ("ablation", "stage_ipcs"),
     ("easy_drop", "drop_rates"),
 )
 

@@ -37,11 +37,17 @@ class Schedule:
     name: str
     stages: int
     ipc_per_stage: int
+    # Images per class of each stage when they differ (the per-stage IPC ablation);
+    # empty: `ipc_per_stage` for every stage.
+    stage_ipcs: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.stage_ipcs and len(self.stage_ipcs) != self.stages:
+            raise ValueError(f"stage_ipcs {self.stage_ipcs} must have one IPC per stage")
 
     def ipcs(self) -> list[int]:
-        if self.name == "union":
-            return [self.stages * self.ipc_per_stage]
-        return [self.ipc_per_stage] * self.stages
+        sizes = list(self.stage_ipcs) or [self.ipc_per_stage] * self.stages
+        return [sum(sizes)] if self.name == "union" else sizes
 
 
 @dataclass(frozen=True)

@@ -149,6 +149,7 @@ def results_table(
     method_names: list[str],
     stage_counts: list[int] = (),
     drop_rates: list[float] = (),
+    stage_ipcs: list[str] = (),
 ) -> pd.DataFrame:
     """One row per published result (test accuracy %, mean ± std over seeds), with the
     literature's number beside it where one exists; unpublished stages add no rows."""
@@ -165,6 +166,8 @@ def results_table(
             source = "paper, CIFAR-10 IPC 10 (scale only)" if _known(paper) else None
             rows.append(_result("base methods", setting, mean, std, row.seeds, paper, source))
     for metrics in published_runs(reports, "ablation_stages", stage_counts).to_dict("records"):
+        rows.append(_stage_count_row(metrics))
+    for metrics in published_runs(reports, "ablation_stages", stage_ipcs).to_dict("records"):
         rows.append(_stage_count_row(metrics))
     rows += _scaling_rows(reports / "scaling" / "metrics.json")
     for metrics in published_runs(reports, "easy_drop", drop_rates).to_dict("records"):
@@ -225,8 +228,19 @@ def _headline_rows(path: Path) -> list[dict]:
 
 
 def _stage_count_row(metrics: dict) -> dict:
-    setting = f"P = {metrics['P']} stages × IPC {metrics['ipc_per_stage']}"
+    if _known(metrics.get("ipc_per_stage")):
+        setting = f"P = {metrics['P']} stages × IPC {int(metrics['ipc_per_stage'])}"
+    else:  # the per-stage IPC ablation
+        setting = f"P = {metrics['P']} stages, IPC {split_label(metrics)}"
     return _scored("stage count (same total IPC and iterations)", setting, metrics)
+
+
+def split_label(metrics: dict) -> str:
+    """ "2 + 8": the per-stage IPCs of a stage-count ablation run (even splits included)."""
+    sizes = metrics.get("stage_ipcs")
+    if not isinstance(sizes, list):  # published before per-stage IPCs were recorded
+        sizes = [int(metrics["ipc_per_stage"])] * int(metrics["P"])
+    return " + ".join(map(str, sizes))
 
 
 def _scaling_rows(path: Path) -> list[dict]:

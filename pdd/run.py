@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,10 +172,11 @@ def stage_items(stage: str, given: dict[str, Any]) -> dict[str, Any]:
         raise ParamsError(
             f"--item schedule={chosen['schedule']!r}; allowed: {', '.join(SCHEDULES)}"
         )
-    if stage == "ablation_stages" and (
-        not isinstance(chosen["stages"], int) or chosen["stages"] < 1
-    ):
-        raise ParamsError(f"--item stages={chosen['stages']!r} must be a positive integer")
+    if stage == "ablation_stages" and not _stage_count_or_split(chosen["stages"]):
+        raise ParamsError(
+            f"--item stages={chosen['stages']!r} must be a positive integer (P) or per-stage "
+            "IPCs joined by '-' (2-8)"
+        )
     if stage == "easy_drop" and not (
         isinstance(chosen["rate"], (int, float)) and 0 <= chosen["rate"] < 1
     ):
@@ -182,6 +184,14 @@ def stage_items(stage: str, given: dict[str, Any]) -> dict[str, Any]:
     if stage == "buffers" and not 0 <= chosen["shard"] < chosen["num_shards"]:
         raise ParamsError(f"--item shard={chosen['shard']} must be in 0..num_shards-1")
     return chosen
+
+
+def _stage_count_or_split(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value >= 1
+    return isinstance(value, str) and re.fullmatch(r"[1-9]\d*(-[1-9]\d*)+", value) is not None
 
 
 def _relative(path: Path) -> str:

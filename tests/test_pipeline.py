@@ -23,6 +23,7 @@ pytestmark = pytest.mark.slow
 SCHEDULES = load_params(PARAMS_FILE, profile="smoke").distill.schedules
 METHODS = ["dm", "idc"]  # the methods@<name> stages of the smoke run
 STAGE_COUNTS = [1, 2, 4]  # ablation_stages@<P>: 1 and 2 reuse published sets, 4 distils
+STAGE_IPCS = ["1-3"]  # ablation_ipcs@<split>: two uneven stages at the smoke total IPC 4
 DROP_RATES = [0.0, 0.5]  # easy_drop@<rate>: 0.0 reuses the progressive set, 0.5 distils
 WRITABLE = ("data/", "artifacts/", "reports/", ".dvc/", "dvc.lock")
 
@@ -65,6 +66,8 @@ def copy_repository(target: Path) -> Path:
     text = re.sub(r"(?m)^  names: \[.*?\]", f"  names: [{', '.join(METHODS)}]", text)
     counts = ", ".join(map(str, STAGE_COUNTS))
     text = re.sub(r"(?m)^  stage_counts: \[.*?\]", f"  stage_counts: [{counts}]", text)
+    splits = ", ".join(f'"{s}"' for s in STAGE_IPCS)
+    text = re.sub(r"(?m)^  stage_ipcs: \[.*?\]", f"  stage_ipcs: [{splits}]", text)
     rates = ", ".join(map(str, DROP_RATES))
     text = re.sub(r"(?m)^  drop_rates: \[.*?\]", f"  drop_rates: [{rates}]", text)
     params.write_text(text)
@@ -146,7 +149,8 @@ def test_every_notebook_is_executed_and_published(smoke_run):
     expected = ["00_data_and_baselines.ipynb", "01_buffers.ipynb"]
     expected += [f"02_distill_{name}.ipynb" for name in SCHEDULES] + ["03_evaluate.ipynb"]
     expected += [f"04_methods_{name}.ipynb" for name in METHODS]
-    expected += [f"05_ablation_stages_{p}.ipynb" for p in STAGE_COUNTS] + ["05b_scaling.ipynb"]
+    expected += [f"05_ablation_stages_{p}.ipynb" for p in STAGE_COUNTS + STAGE_IPCS]
+    expected += ["05b_scaling.ipynb"]
     expected += ["06a_forgetting.ipynb"] + [f"06b_easy_drop_{r}.ipynb" for r in DROP_RATES]
     expected += ["07_cross_arch.ipynb", "08_continual.ipynb", "09_report.ipynb"]
     assert published == sorted(expected)
@@ -232,6 +236,11 @@ def test_stage_count_ablation_reuses_the_main_sets_and_distils_the_rest(smoke_ru
     assert metrics[4]["set"] == "distilled here" and metrics[4]["wall_seconds"] > 0
     assert len(list((reports / "4").glob("stage_*.pt"))) == 4
     assert [metrics[p]["ipc_per_stage"] for p in STAGE_COUNTS] == [4, 2, 1]
+    split = json.loads((reports / "1-3" / "metrics.json").read_text())
+    assert split["set"] == "distilled here" and split["stage_ipcs"] == [1, 3]
+    stages = sorted((reports / "1-3").glob("stage_*.pt"))
+    sizes = [len(torch.load(path, weights_only=True)["images"]) for path in stages]
+    assert sizes == [10, 30]  # 10 classes x 1, then x 3
 
 
 def test_scaling_grows_pdd_and_scores_real_subsets_against_full_data(smoke_run):
