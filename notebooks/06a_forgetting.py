@@ -73,6 +73,7 @@ buffers_examples_per_epoch = 6000
 # this stage
 forgetting_epochs = 10
 drop_rates = [0.0, 0.4, 0.8]
+correct_by_all_keep = 0.2
 num_seeds = 3
 # locations (set by the runner)
 prepared_dir = "data/prepared"

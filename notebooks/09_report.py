@@ -35,6 +35,7 @@ from pdd import plots
 from pdd.context import context_from
 from pdd.data import denormalize, sample_per_class
 from pdd.results import (
+    CORRECT_BY_ALL,
     methods_markdown,
     methods_table,
     published_runs,
@@ -97,6 +98,7 @@ ablation_stage_ipcs = ["2-8", "8-2"]
 ablation_num_seeds = 3
 easy_drop_forgetting_epochs = 10
 easy_drop_drop_rates = [0.0, 0.4, 0.8]
+easy_drop_correct_by_all_keep = 0.2
 easy_drop_num_seeds = 3
 # locations (set by the runner)
 prepared_dir = "data/prepared"
@@ -121,6 +123,7 @@ STAGE_FOLDERS = {
     "scaling": "scaling",
     "forgetting": "forgetting",
     **{f"easy_drop@{r}": f"easy_drop/{r}" for r in easy_drop_drop_rates},
+    "easy_drop_correct": f"easy_drop/{CORRECT_BY_ALL}",
     "cross_arch": "cross_arch",
     "continual": "continual",
 }
@@ -184,11 +187,27 @@ splits
 
 # %%
 drops = published_runs(published, "easy_drop", easy_drop_drop_rates)
+correct = published_runs(published, "easy_drop", [CORRECT_BY_ALL])
 if not drops.empty:
     fig, ax = plt.subplots(figsize=(4, 2.8), layout="constrained")
     ax.errorbar(
-        100 * drops.kept_fraction, drops.test_mean, yerr=drops.test_std, marker="o", capsize=3
+        100 * drops.kept_fraction,
+        drops.test_mean,
+        yerr=drops.test_std,
+        marker="o",
+        capsize=3,
+        label="forgetting: easiest dropped",
     )
+    if not correct.empty:  # kept share: the mean over later stages
+        ax.errorbar(
+            100 * correct.kept_fraction,
+            correct.test_mean,
+            yerr=correct.test_std,
+            fmt="s",
+            capsize=3,
+            label="correct-by-all",
+        )
+    ax.legend(fontsize="x-small")
     ax.set(
         xlabel="real training data kept for later stages (%)",
         ylabel="test accuracy (%)",

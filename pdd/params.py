@@ -240,6 +240,9 @@ class EasyDrop(Section):
 
     forgetting_epochs: int = Field(ge=2, description="epochs of the forgetting-statistics run")
     drop_rates: list[float] = Field(min_length=1, description="easiest fraction dropped, per class")
+    correct_by_all_keep: float = Field(
+        ge=0, lt=1, description="correct-by-all: probability a learnt example is kept"
+    )
     num_seeds: int = Field(ge=1, description="evaluation networks per drop rate")
 
     @field_validator("drop_rates")

@@ -22,11 +22,12 @@ from pdd import checkpoint
 from pdd.augment import DiffAugment
 from pdd.buffers import ExpertConfig, generate_buffers
 from pdd.data import Splits, sample_per_class
+from pdd.forgetting import correct_by_all
 from pdd.methods.base import Distiller, StageTask
 from pdd.methods.multiformation import decode, encode_from_real
 from pdd.runtime import derive_seed
 from pdd.synthetic import SyntheticStage, union
-from pdd.train import TrainConfig, evaluate, train_classifier
+from pdd.train import TrainConfig, evaluate, predict, train_classifier
 from pdd.trajectory import Trajectory, load_flat
 
 SCHEDULES = ("progressive", "sequential", "union")
@@ -67,6 +68,10 @@ class StageSetup:
     # Stages after the first draw their initial images and their transition trajectories
     # from this training split instead (easy-example dropping); None: from `data`.
     later_data: Splits | None = None
+    # The paper's correct-by-all variant: before each later stage, the real examples that
+    # every transition network (trained on the union so far) classifies correctly are kept
+    # only with this probability (the official MTT code: 0.2); None: off.
+    keep_learned: float | None = None
 
     def real_data(self, stage_index: int) -> Splits:
         """The training split stage `stage_index` (0-based) learns from."""
@@ -140,11 +145,14 @@ def _distil_stages(
     trajectories = experts
     initial = [t.params[0] for t in experts]  # the experts' random initialisations
     starts = initial  # transition parameters, per expert
+    real = setup.real_data(0)  # what the current stage learns from
     for index, ipc in enumerate(schedule.ipcs()):
         stage_seed = derive_seed(setup.seed, schedule.name, index)
         conditioned = schedule.name == "progressive" and index > 0
         frozen_x, frozen_y = union(stages) if conditioned else empty_set(setup.data)
-        images, labels = init_stage(setup.real_data(index), ipc, method.factor, stage_seed)
+        if index > 0 and not conditioned:
+            real = setup.real_data(index)
+        images, labels = init_stage(real, ipc, method.factor, stage_seed)
         decoded_labels = decode(images, labels, method.factor)[1]
         task = StageTask(
             init_images=images,
@@ -178,13 +186,14 @@ def _distil_stages(
                     "best_val": result.best_val,
                     "best_iteration": result.best_iteration,
                     "seconds": result.seconds,
+                    "real_examples": len(real.train_y),
                     "history": result.history,
                 },
                 method.factor,
             )
         )
         if schedule.name == "progressive" and index + 1 < schedule.stages:
-            starts, trajectories = transition(
+            starts, trajectories, real = transition(
                 setup, stages, starts, index, work, method.needs_trajectories
             )
     return stages
@@ -207,12 +216,13 @@ def transition(
     index: int,
     work: Path,
     with_trajectories: bool = True,
-) -> tuple[list[Tensor], list[Trajectory]]:
+) -> tuple[list[Tensor], list[Trajectory], Splits]:
     """Train each start on S_≤i with α_i; for trajectory methods continue on real data:
-    stage i+1's buffer. Matching methods start their networks from the new starts."""
+    stage i+1's buffer. Matching methods start their networks from the new starts.
+    Also returns the real data stage i+1 learns from (correct-by-all applied)."""
     images, labels = union(stages)
     lr = stages[-1].lr
-    new_starts = []
+    new_starts, networks = [], []
     for k, start in enumerate(starts):
         model = train_from(
             setup,
@@ -224,12 +234,18 @@ def transition(
             derive_seed(setup.seed, "transition", index, k),
         )
         new_starts.append(torch.cat([p.detach().reshape(-1) for p in model.parameters()]).cpu())
+        networks.append(model)
+    real = setup.real_data(index + 1)
+    if setup.keep_learned is not None:
+        real = drop_learned(
+            real, networks, setup.keep_learned, derive_seed(setup.seed, "cba", index)
+        )
     if not with_trajectories:
-        return new_starts, []
+        return new_starts, [], real
     buffers = generate_buffers(
         setup.make_model,
         len(starts),
-        setup.real_data(index + 1),
+        real,
         setup.experts,
         seed=derive_seed(setup.seed, "transition-buffer", index),
         folder=work / f"buffer_stage{index + 2}",
@@ -237,4 +253,14 @@ def transition(
         starts=new_starts,
         progress=False,
     )
-    return new_starts, buffers
+    return new_starts, buffers, real
+
+
+def drop_learned(data: Splits, networks: list[nn.Module], keep: float, seed: int) -> Splits:
+    """The training split without the examples every network classifies correctly, each of
+    those kept with probability `keep` instead (the paper's correct-by-all dropping)."""
+    predictions = [predict(network, data.train_x) for network in networks]
+    learned = correct_by_all(predictions, data.train_y).cpu()
+    chance = torch.rand(len(learned), generator=torch.Generator().manual_seed(seed))
+    kept = (~learned | (chance < keep)).nonzero().flatten().to(data.train_y.device)
+    return replace(data, train_x=data.train_x[kept], train_y=data.train_y[kept])

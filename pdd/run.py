@@ -178,9 +178,12 @@ def stage_items(stage: str, given: dict[str, Any]) -> dict[str, Any]:
             "IPCs joined by '-' (2-8)"
         )
     if stage == "easy_drop" and not (
-        isinstance(chosen["rate"], (int, float)) and 0 <= chosen["rate"] < 1
+        chosen["rate"] == "correct-by-all"
+        or (isinstance(chosen["rate"], (int, float)) and 0 <= chosen["rate"] < 1)
     ):
-        raise ParamsError(f"--item rate={chosen['rate']!r} must be a fraction in [0, 1)")
+        raise ParamsError(
+            f"--item rate={chosen['rate']!r} must be a fraction in [0, 1) or correct-by-all"
+        )
     if stage == "buffers" and not 0 <= chosen["shard"] < chosen["num_shards"]:
         raise ParamsError(f"--item shard={chosen['shard']} must be in 0..num_shards-1")
     return chosen

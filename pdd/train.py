@@ -135,6 +135,20 @@ def evaluate(
     return 100.0 * correct / len(images), loss / len(images)
 
 
+@torch.no_grad()
+def predict(model: nn.Module, images: Tensor, *, batch_size: int = 2048) -> Tensor:
+    """Predicted classes of `model` on `images`, in eval mode."""
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    classes = [
+        model(images[start : start + batch_size].to(device)).argmax(dim=1)
+        for start in range(0, len(images), batch_size)
+    ]
+    model.train(was_training)
+    return torch.cat(classes)
+
+
 @dataclass(frozen=True)
 class SetScore:
     """Accuracies (in %) of several networks trained on one set, with different seeds."""

@@ -45,8 +45,10 @@ def distil_progressive(
     work_name: str,
     out_dir: Path,
     later_data: Splits | None = None,
+    keep_learned: float | None = None,
 ) -> VariantSet:
-    """PDD with the notebook parameters `p` (`distill_*` keys), saved into `out_dir`."""
+    """PDD with the notebook parameters `p` (`distill_*` keys), saved into `out_dir`;
+    `later_data` and `keep_learned` as in `pdd.progressive.StageSetup`."""
     experts = load_buffers(Path(p["artifacts_dir"]) / "buffers", p["buffers_num_experts"])
     plan, setup, work = plan_schedule(
         p,
@@ -57,7 +59,7 @@ def distil_progressive(
         work_name=work_name,
         prefix="distill_",
     )
-    setup = dataclasses.replace(setup, later_data=later_data)
+    setup = dataclasses.replace(setup, later_data=later_data, keep_learned=keep_learned)
     started = time.perf_counter()
     stages = run_schedule(plan, setup, experts, folder=out_dir, work=work)
     wall_seconds = round(time.perf_counter() - started, 1)

@@ -8,9 +8,10 @@ import dataclasses
 import pytest
 import torch
 
+from pdd.data import Splits, get_spec
 from pdd.forgetting import ForgettingTracker, correct_by_all, keep_hardest
 from pdd.models import get_model
-from pdd.progressive import StageSetup
+from pdd.progressive import StageSetup, drop_learned
 from pdd.train import TrainConfig, train_classifier
 
 
@@ -79,3 +80,33 @@ def test_only_later_stages_learn_from_the_kept_split():
     setup = dataclasses.replace(setup, data=full)
     assert setup.real_data(0) is full and setup.real_data(1) is kept and setup.real_data(4) is kept
     assert dataclasses.replace(setup, later_data=None).real_data(3) is full
+
+
+class Reads(torch.nn.Module):
+    """A "network" whose logits are two given pixels of its input: the test picks its
+    predictions by what it writes there."""
+
+    def __init__(self, first: int) -> None:
+        super().__init__()
+        self.first = first
+        self.unused = torch.nn.Parameter(torch.zeros(1))  # predict() asks for a device
+
+    def forward(self, x):
+        return x.flatten(1)[:, self.first : self.first + 2] + 0 * self.unused
+
+
+def test_correct_by_all_drops_what_every_network_gets_right_keeping_a_share():
+    labels = torch.tensor([0, 1] * 100)
+    right = torch.nn.functional.one_hot(labels, 2).float()
+    wrong_at_first_ten = right.clone()
+    wrong_at_first_ten[:10] = 1 - wrong_at_first_ten[:10]
+    x = torch.cat([right, wrong_at_first_ten], dim=1).reshape(-1, 1, 1, 4)
+    data = Splits(x, labels, x[:2], labels[:2], x[:2], labels[:2], get_spec("mnist"), ("a", "b"))
+    networks = [Reads(0), Reads(2)]  # the second gets the first ten examples wrong
+    hard_only = drop_learned(data, networks, keep=0.0, seed=0)
+    assert torch.equal(hard_only.train_x, x[:10]) and torch.equal(hard_only.train_y, labels[:10])
+    some_learnt = drop_learned(data, networks, keep=0.5, seed=1)
+    assert torch.equal(some_learnt.train_x[:10], x[:10])  # the hard ten always stay
+    assert 10 + 60 < len(some_learnt.train_y) < 10 + 130  # about half of the 190 learnt
+    again = drop_learned(data, networks, keep=0.5, seed=1)
+    assert torch.equal(again.train_x, some_learnt.train_x)  # seeded

@@ -11,7 +11,7 @@ import yaml
 from pdd.notebook import check_parameters
 from pdd.params import PROFILES, ParamsError, load_params, notebook_parameters
 from pdd.paths import NOTEBOOKS, PARAMS_FILE
-from pdd.run import ITEMS, NOTEBOOK_STAGES, READS_REPORTS, main
+from pdd.run import ITEMS, NOTEBOOK_STAGES, READS_REPORTS, main, parse_overrides, stage_items
 
 RUNNER_KEYS = {"prepared_dir": "data/prepared", "artifacts_dir": "artifacts"}
 
@@ -100,6 +100,12 @@ BAD_CASES = {
     "no experts": (edit("buffers.num_experts", 0), "buffers.num_experts"),
     "experts shorter than M + E": (edit("buffers.epochs", 2), "buffers.epochs"),
     "foreach list in an overlay": (edit("profiles.smoke.methods", {"names": ["dc"]}), "foreach"),
+    "split that is not IPCs": (edit("ablation.stage_ipcs", ["2-x"]), "ablation.stage_ipcs"),
+    "scaling sizes repeat": (edit("scaling.real_ipcs", [10, 10]), "scaling.real_ipcs"),
+    "keep probability one": (
+        edit("easy_drop.correct_by_all_keep", 1.0),
+        "easy_drop.correct_by_all_keep",
+    ),
     "unknown profile": (edit("profile", "fast"), "profile"),
     "unknown overlay profile": (edit("profiles.fast", {}), "profiles"),
     "bad key in smoke overlay": (edit("profiles.smoke.eval.epochs", 0), "profile smoke"),
@@ -143,3 +149,25 @@ def test_bad_override_is_reported(tmp_path, capsys):
     assert code == 2
     assert "net.width" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("stage", "item", "accepted"),
+    [
+        ("ablation_stages", "stages=4", True),
+        ("ablation_stages", "stages=2-8", True),
+        ("ablation_stages", "stages=0", False),
+        ("ablation_stages", "stages=2-", False),
+        ("easy_drop", "rate=0.4", True),
+        ("easy_drop", "rate=correct-by-all", True),
+        ("easy_drop", "rate=1.0", False),
+        ("easy_drop", "rate=easiest", False),
+    ],
+)
+def test_runner_items_are_checked_before_any_work(stage, item, accepted):
+    chosen = parse_overrides([item], "--item")
+    if accepted:
+        assert stage_items(stage, chosen) == ITEMS[stage] | chosen
+    else:
+        with pytest.raises(ParamsError, match="--item"):
+            stage_items(stage, chosen)

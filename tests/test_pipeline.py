@@ -152,6 +152,7 @@ def test_every_notebook_is_executed_and_published(smoke_run):
     expected += [f"05_ablation_stages_{p}.ipynb" for p in STAGE_COUNTS + STAGE_IPCS]
     expected += ["05b_scaling.ipynb"]
     expected += ["06a_forgetting.ipynb"] + [f"06b_easy_drop_{r}.ipynb" for r in DROP_RATES]
+    expected += ["06b_easy_drop_correct-by-all.ipynb"]
     expected += ["07_cross_arch.ipynb", "08_continual.ipynb", "09_report.ipynb"]
     assert published == sorted(expected)
     for name in published:
@@ -270,6 +271,12 @@ def test_later_stages_drop_the_easiest_examples(smoke_run):
     assert kept["set"] == "reused reports/distill/progressive" and kept["kept_fraction"] == 1.0
     assert dropped["set"] == "distilled here" and dropped["kept_fraction"] == pytest.approx(0.5)
     assert len(list((reports / "0.5").glob("stage_*.pt"))) == 2
+    correct = json.loads((reports / "correct-by-all" / "metrics.json").read_text())
+    assert correct["criterion"] == "correct-by-all" and correct["set"] == "distilled here"
+    assert len(correct["kept_by_stage"]) == 1 and 0 < correct["kept_by_stage"][0] <= 1
+    manifest = json.loads((reports / "correct-by-all" / "manifest.json").read_text())
+    first, second = (stage["real_examples"] for stage in manifest["stages"])
+    assert second == round(correct["kept_by_stage"][0] * first)
 
 
 def test_analyses_score_every_published_set(smoke_run):
