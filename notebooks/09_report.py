@@ -42,6 +42,8 @@ from pdd.results import (
     results_markdown,
     results_table,
     split_label,
+    stage_times,
+    stage_times_markdown,
 )
 from pdd.runtime import derive_seed
 from pdd.synthetic import grid_order, load_stages
@@ -149,6 +151,17 @@ methods = methods_table(published, methods_names)
 methods.to_csv(summary_dir / "methods.csv", index=False)
 (summary_dir / "methods.md").write_text(methods_markdown(methods))
 methods
+
+# %% [markdown]
+# ## Measured time of every stage
+# papermill's wall time of each published notebook, as it ran when it was published
+# (stages that shared the cores with other work took longer than they would alone).
+
+# %%
+times = stage_times(published / "notebooks")
+times.to_csv(summary_dir / "stage_times.csv", index=False)
+(summary_dir / "stage_times.md").write_text(stage_times_markdown(times))
+times
 
 # %% [markdown]
 # ## Stage count: accuracy and cost against P
@@ -277,6 +290,12 @@ lines = [
     "## Base methods alone and with PDD",
     "",
     methods_markdown(methods) if not methods.empty else "Not published yet.\n",
+    "## Measured time of every stage",
+    "",
+    "Wall time of each published notebook on the machine that ran it (papermill's record;",
+    "[`summary/stage_times.csv`](summary/stage_times.csv)).",
+    "",
+    stage_times_markdown(times),
     "## Figures",
     "",
 ]

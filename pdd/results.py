@@ -262,7 +262,7 @@ def _scaling_rows(path: Path) -> list[dict]:
         return []
     metrics = read_json(path)
     full = metrics["full_data"]
-    experiment = "scaling (share of the training data → share of full-data accuracy)"
+    experiment = "scaling (share of data → share of full-data accuracy)"
     rows = [
         _result(
             experiment,
@@ -326,4 +326,32 @@ def results_markdown(table: pd.DataFrame) -> str:
             f"| {row.experiment} | {row.setting} | {row.test_mean:.2f} ± {row.test_std:.2f} "
             f"| {row.n} | {reference} | {source} |"
         )
+    return "\n".join(lines) + "\n"
+
+
+def stage_times(notebooks: Path) -> pd.DataFrame:
+    """Wall seconds of every published notebook's execution (papermill's record), in
+    pipeline order, with each run's start time; the `report` notebook itself excluded."""
+    rows = []
+    for path in sorted(notebooks.glob("*.ipynb")):
+        if path.stem.startswith("09_"):
+            continue
+        papermill = read_json(path)["metadata"].get("papermill", {})
+        if papermill.get("duration") is not None:
+            rows.append(
+                {
+                    "notebook": path.stem,
+                    "seconds": round(float(papermill["duration"]), 1),
+                    "started": papermill.get("start_time"),
+                }
+            )
+    return pd.DataFrame(rows, columns=["notebook", "seconds", "started"])
+
+
+def stage_times_markdown(times: pd.DataFrame) -> str:
+    lines = ["| notebook | wall time (min) | started (UTC) |", "|---|---|---|"]
+    for row in times.itertuples():
+        started = (row.started or "—")[:16].replace("T", " ")
+        lines.append(f"| {row.notebook} | {row.seconds / 60:.1f} | {started} |")
+    lines.append(f"| **total** | **{times.seconds.sum() / 60:.1f}** | |")
     return "\n".join(lines) + "\n"
