@@ -111,11 +111,11 @@ dm_lr_img = 1.0
 # evaluate (the main run this stage grows)
 evaluate_stage_epochs = 300
 # this stage
-stages = 3
+stages = 2
 ipc_per_stage = 10
 iterations = 100
 batch_syn = 50
-real_ipcs = [10, 30, 100, 440]
+real_ipcs = [10, 20, 100, 440]
 real_steps = 300
 num_seeds = 3
 # locations (set by the runner)
