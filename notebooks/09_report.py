@@ -173,8 +173,11 @@ if not counts.empty:
     fig, axes = plt.subplots(1, 2, figsize=(7, 2.6), layout="constrained")
     axes[0].errorbar(counts.P, counts.test_mean, yerr=counts.test_std, marker="o", capsize=3)
     axes[0].set(xscale="log", xlabel="stages P", ylabel="test accuracy (%)", title="accuracy")
+    axes[0].set_xticks(counts.P, [str(p) for p in counts.P])
+    axes[0].minorticks_off()
     sns.barplot(data=counts, x="P", y="distill_seconds", ax=axes[1], color="C0")
-    axes[1].set(xlabel="stages P", ylabel="distillation seconds", title="cost")
+    # reused sets carry the seconds of the run that made them (maybe another machine)
+    axes[1].set(xlabel="stages P", ylabel="distillation seconds", title="cost (as run)")
     plots.save(fig, summary_dir / "figures" / "stage_count")
 counts
 

@@ -56,8 +56,10 @@ def copy_repository(target: Path) -> Path:
         check=True,
     ).stdout.decode()
     for name in filter(None, listed.split("\0")):
-        output = name.startswith(("data/", "artifacts/")) and not name.endswith(".gitignore")
-        if (ROOT / name).is_file() and not output:  # outputs of a local run stay behind
+        # outputs of a local run (and the published default results) stay behind: the smoke
+        # run must produce everything it checks by itself
+        output = name.startswith(("data/", "artifacts/", "reports/"))
+        if (ROOT / name).is_file() and not (output and not name.endswith(".gitignore")):
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, target / name)
     params = target / "params.yaml"
