@@ -37,6 +37,10 @@ OVERLAY_PROFILES = ("smoke", "paper")
 PREFIXED_SECTIONS = ("net", "eval")
 
 
+# A per-stage IPC split such as "2-8": positive IPCs joined by '-' (ablation.stage_ipcs).
+STAGE_SPLIT = re.compile(r"[1-9]\d*(-[1-9]\d*)+")
+
+
 class ParamsError(ValueError):
     """A params.yaml problem, already phrased as one line for the user."""
 
@@ -200,7 +204,7 @@ class Ablation(Section):
     @classmethod
     def _splits(cls, value: list[str]) -> list[str]:
         for split in value:
-            if not re.fullmatch(r"[1-9]\d*(-[1-9]\d*)+", str(split)):
+            if not STAGE_SPLIT.fullmatch(str(split)):
                 raise ValueError(f"{split!r}: expected per-stage IPCs joined by '-', e.g. '2-8'")
         if len(set(value)) != len(value):
             raise ValueError(f"splits must be distinct, got {value}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from pdd import paths
 from pdd.data import DataFileError, prepare_dataset
 from pdd.io import write_json
 from pdd.notebook import execute
-from pdd.params import Params, ParamsError, load_params, notebook_parameters
+from pdd.params import STAGE_SPLIT, Params, ParamsError, load_params, notebook_parameters
 from pdd.progressive import SCHEDULES
 from pdd.report import publish_file, publish_notebook, publish_stage
 
@@ -194,7 +193,7 @@ def _stage_count_or_split(value: Any) -> bool:
         return False
     if isinstance(value, int):
         return value >= 1
-    return isinstance(value, str) and re.fullmatch(r"[1-9]\d*(-[1-9]\d*)+", value) is not None
+    return isinstance(value, str) and STAGE_SPLIT.fullmatch(value) is not None
 
 
 def _relative(path: Path) -> str:
