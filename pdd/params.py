@@ -1,4 +1,5 @@
-"""`params.yaml` is the single source of every hyper-parameter; this module validates it.
+"""`params.yaml` is the single source of every hyper-parameter; this module reads it,
+applies the profile overlays and validates it against the schema in `pdd.params_schema`.
 
 Layout of the file: the sections (`common`, `net`, `eval`, one per stage) hold the `default`
 profile, the real CPU run. `profiles.smoke` and `profiles.paper` are overlays that replace
@@ -9,26 +10,23 @@ run before any work with one line naming the key and what is allowed.
 from __future__ import annotations
 
 import copy
-import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ValidationError
 
-from pdd.augment import parse_strategy
-from pdd.data.registry import DATASET_NAMES
-from pdd.methods import METHODS
-from pdd.methods.unroll import UNROLLS
-from pdd.models import MODEL_NAMES, NORMS
-from pdd.progressive import SCHEDULES
+from pdd.params_schema import SECTIONS, STAGE_SPLIT, Params
+
+__all__ = [
+    "PROFILES",
+    "STAGE_SPLIT",
+    "Params",
+    "ParamsError",
+    "load_params",
+    "notebook_parameters",
+    "resolve_raw",
+]
 
 PROFILES = ("smoke", "default", "paper")
 OVERLAY_PROFILES = ("smoke", "paper")
@@ -37,286 +35,8 @@ OVERLAY_PROFILES = ("smoke", "paper")
 PREFIXED_SECTIONS = ("net", "eval")
 
 
-# A per-stage IPC split such as "2-8": positive IPCs joined by '-' (ablation.stage_ipcs).
-STAGE_SPLIT = re.compile(r"[1-9]\d*(-[1-9]\d*)+")
-
-
 class ParamsError(ValueError):
     """A params.yaml problem, already phrased as one line for the user."""
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Common(Section):
-    seed: int = Field(ge=0, description="base seed; every other seed derives from it")
-    dataset: Literal[DATASET_NAMES]
-    device: Literal["auto", "cpu", "cuda"] = "auto"
-    threads: int = Field(ge=1, description="torch intra-op threads (2 on the 2-core machines)")
-    data_mirror: str | None = Field(None, description="folder laid out as <mirror>/<dataset>/")
-    download: bool = True
-    val_per_class: int = Field(ge=1, description="validation images per class, carved from train")
-    zca: bool = False
-
-
-class Net(Section):
-    name: Literal[MODEL_NAMES]
-    width: int = Field(ge=1)
-    depth: int | None = Field(None, ge=1)
-    norm: Literal[NORMS]
-
-
-class Eval(Section):
-    """How a network is trained on a (synthetic or real) set to score it."""
-
-    epochs: int = Field(ge=1)
-    lr: float = Field(gt=0)
-    momentum: float = Field(ge=0, lt=1)
-    weight_decay: float = Field(ge=0)
-    batch_size: int = Field(ge=1)
-    lr_decay_at: list[float] = Field(description="fractions of `epochs` where lr is multiplied")
-    lr_decay_factor: float = Field(gt=0, le=1)
-    dsa: bool
-    dsa_strategy: str
-    dsa_flip: bool
-    num_seeds: int = Field(ge=1, description="networks trained per score (mean ± std)")
-
-    @field_validator("lr_decay_at")
-    @classmethod
-    def _fractions(cls, value: list[float]) -> list[float]:
-        if any(not 0 < point < 1 for point in value):
-            raise ValueError(f"every decay point must be a fraction in (0, 1), got {value}")
-        return sorted(value)
-
-    @field_validator("dsa_strategy")
-    @classmethod
-    def _strategy(cls, value: str) -> str:
-        parse_strategy(value)
-        return value
-
-
-class Baselines(Section):
-    ipcs: list[int] = Field(min_length=1, description="images per class of the random subsets")
-    examples_per_class: int = Field(ge=1, le=20)
-
-    @field_validator("ipcs")
-    @classmethod
-    def _positive(cls, value: list[int]) -> list[int]:
-        if any(ipc < 1 for ipc in value):
-            raise ValueError(f"every IPC must be >= 1, got {value}")
-        return value
-
-
-class Buffers(Section):
-    """Expert trajectories on real data (MTT's buffer.py)."""
-
-    num_experts: int = Field(ge=1)
-    epochs: int = Field(ge=1, description="snapshots per expert = epochs + 1")
-    lr_teacher: float = Field(gt=0)
-    batch_size: int = Field(ge=1)
-    examples_per_epoch: int | None = Field(None, ge=1, description="class-balanced subset")
-
-
-class Distill(Section):
-    """The base method per stage (MTT keys here; other methods in `matching` / `dm`) and
-    the PDD schedules."""
-
-    method: Literal[METHODS]
-    stages: int = Field(ge=1)
-    ipc_per_stage: int = Field(ge=1)
-    schedules: list[Literal[SCHEDULES]] = Field(min_length=1)
-    iterations: int = Field(ge=1, description="per stage; union gets stages × iterations")
-    syn_steps: int = Field(ge=1)
-    expert_epochs: int = Field(ge=1)
-    max_start_epoch: int = Field(ge=1)
-    batch_syn: int = Field(ge=1)
-    lr_img: float = Field(gt=0)
-    lr_lr: float = Field(ge=0)
-    eval_every: int = Field(ge=1)
-    checkpoint_every: int = Field(ge=1)
-    select_nets: int = Field(ge=1)
-    select_epochs: int = Field(ge=1)
-    transition_epochs: int = Field(ge=1)
-    unroll: Literal[UNROLLS] = Field(description="graph | adjoint: how MTT differentiates")
-
-    @field_validator("schedules")
-    @classmethod
-    def _distinct(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):  # DVC's foreach needs one stage per schedule
-            raise ValueError(f"schedules must be distinct, got {value}")
-        return value
-
-
-class Matching(Section):
-    """Gradient matching: DC, DSA (DC + Siamese augmentation) and IDC (multi-formation,
-    network trained on real data)."""
-
-    iterations: int = Field(ge=1, description="per stage; union gets stages × iterations")
-    batch_real: int = Field(ge=1, description="real images per class per matching step")
-    lr_img: float = Field(gt=0)
-    lr_net: float = Field(gt=0)
-    net_steps: int = Field(ge=0, description="network updates between matching steps")
-    net_batch: int = Field(ge=1)
-    refresh_every: int = Field(ge=1, description="iterations per network, then a fresh one")
-    idc_factor: int = Field(ge=1, le=4, description="IDC multi-formation factor")
-
-
-class DM(Section):
-    """Distribution matching."""
-
-    iterations: int = Field(ge=1, description="per stage; union gets stages × iterations")
-    batch_real: int = Field(ge=1)
-    lr_img: float = Field(gt=0)
-
-
-class Methods(Section):
-    """Notebook 04: every listed base method alone (union) and with PDD (progressive)."""
-
-    names: list[Literal[METHODS]] = Field(min_length=1)
-    num_seeds: int = Field(ge=1, description="evaluation networks per set")
-
-    @field_validator("names")
-    @classmethod
-    def _distinct(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
-            raise ValueError(f"names must be distinct, got {value}")
-        return value
-
-
-class Evaluate(Section):
-    stage_epochs: int = Field(ge=1, description="epochs per stage of progressive evaluation")
-
-
-class Ablation(Section):
-    """Notebook 05: the stage count P at a fixed total IPC and a fixed iteration budget."""
-
-    stage_counts: list[int] = Field(
-        min_length=1, description="P values; each must divide the total IPC"
-    )
-    stage_ipcs: list[str] = Field(
-        default_factory=list,
-        description="per-stage IPC splits at a fixed total, e.g. '2-8' (P = number of parts)",
-    )
-    num_seeds: int = Field(ge=1, description="evaluation networks per P")
-
-    @field_validator("stage_ipcs")
-    @classmethod
-    def _splits(cls, value: list[str]) -> list[str]:
-        for split in value:
-            if not STAGE_SPLIT.fullmatch(str(split)):
-                raise ValueError(f"{split!r}: expected per-stage IPCs joined by '-', e.g. '2-8'")
-        if len(set(value)) != len(value):
-            raise ValueError(f"splits must be distinct, got {value}")
-        return value
-
-    @field_validator("stage_counts")
-    @classmethod
-    def _positive_distinct(cls, value: list[int]) -> list[int]:
-        if min(value) < 1 or len(set(value)) != len(value):
-            raise ValueError(f"stage counts must be distinct and >= 1, got {value}")
-        return value
-
-
-class Scaling(Section):
-    """Notebook 05b: grow the set with more, larger PDD stages; random real subsets of the
-    same and larger sizes; everything relative to a full-data network."""
-
-    stages: int = Field(ge=1, description="PDD stages of the grown set")
-    ipc_per_stage: int = Field(ge=1, description="images per class each stage adds")
-    iterations: int = Field(ge=1, description="base-method iterations per stage")
-    batch_syn: int = Field(ge=1, description="images per unrolled step (MTT)")
-    real_ipcs: list[int] = Field(min_length=1, description="random real subset sizes")
-    real_steps: int = Field(ge=1, description="optimiser steps for a large real subset")
-    num_seeds: int = Field(ge=1, description="evaluation networks per set")
-
-    @field_validator("real_ipcs")
-    @classmethod
-    def _positive_distinct(cls, value: list[int]) -> list[int]:
-        if min(value) < 1 or len(set(value)) != len(value):
-            raise ValueError(f"subset sizes must be distinct and >= 1, got {value}")
-        return sorted(value)
-
-
-class EasyDrop(Section):
-    """Notebooks 06: forgetting statistics on real data, then PDD whose later stages learn
-    from the hardest examples only."""
-
-    forgetting_epochs: int = Field(ge=2, description="epochs of the forgetting-statistics run")
-    drop_rates: list[float] = Field(min_length=1, description="easiest fraction dropped, per class")
-    correct_by_all_keep: float = Field(
-        ge=0, lt=1, description="correct-by-all: probability a learnt example is kept"
-    )
-    num_seeds: int = Field(ge=1, description="evaluation networks per drop rate")
-
-    @field_validator("drop_rates")
-    @classmethod
-    def _fractions(cls, value: list[float]) -> list[float]:
-        if any(not 0.0 <= rate < 1.0 for rate in value) or len(set(value)) != len(value):
-            raise ValueError(f"drop rates must be distinct and in [0, 1), got {value}")
-        return value
-
-
-class CrossArch(Section):
-    """Notebook 07: the published sets (distilled with `net`) scored on other networks."""
-
-    nets: list[Literal[MODEL_NAMES]] = Field(min_length=1)
-    schedules: list[Literal[SCHEDULES]] = Field(
-        min_length=1, description="published distill sets scored beside random real images"
-    )
-    protocol: Literal["union", "progressive"] = Field(
-        description="union: one fresh network on the whole set; progressive: through its stages"
-    )
-    epochs: int = Field(ge=1, description="training epochs (per stage when progressive)")
-    num_seeds: int = Field(ge=1)
-    test_images: int | None = Field(None, ge=1, description="seeded test subset; null = all")
-
-
-class Continual(Section):
-    """Notebook 08: class-incremental learning with a replay memory of each source's images."""
-
-    num_tasks: int = Field(ge=2, description="the classes split into this many equal tasks")
-    schedules: list[Literal[SCHEDULES]] = Field(
-        min_length=1, description="published distill sets used as memories beside random real"
-    )
-    epochs: int = Field(ge=1, description="epochs of the fresh network after every task")
-    num_seeds: int = Field(ge=1)
-
-
-class Params(Section):
-    common: Common
-    net: Net
-    eval: Eval
-    baselines: Baselines
-    buffers: Buffers
-    distill: Distill
-    matching: Matching
-    dm: DM
-    evaluate: Evaluate
-    methods: Methods
-    ablation: Ablation
-    scaling: Scaling
-    easy_drop: EasyDrop
-    cross_arch: CrossArch
-    continual: Continual
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Params:
-        needed = self.distill.max_start_epoch + self.distill.expert_epochs
-        if self.buffers.epochs < needed:
-            raise ValueError(
-                f"buffers.epochs ({self.buffers.epochs}) must be >= distill.max_start_epoch + "
-                f"distill.expert_epochs ({needed})"
-            )
-        if self.net.norm == "batch" and self.net.name == "convnet":
-            raise ValueError("net.norm: trajectory matching needs 'instance' or 'none'")
-        return self
-
-
-SECTIONS = tuple(Params.model_fields)
-
-
-# ----------------------------------------------------------------------------- loading
 
 
 def load_params(
