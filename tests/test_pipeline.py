@@ -59,7 +59,7 @@ def copy_repository(target: Path) -> Path:
         # outputs of a local run (and the published default results) stay behind: the smoke
         # run must produce everything it checks by itself
         output = name.startswith(("data/", "artifacts/", "reports/"))
-        if (ROOT / name).is_file() and not (output and not name.endswith(".gitignore")):
+        if (ROOT / name).is_file() and (not output or name.endswith(".gitignore")):
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, target / name)
     params = target / "params.yaml"
