@@ -86,13 +86,15 @@ def train_expert(
     folder: Path,
     augment: DiffAugment | None = None,
     start: Tensor | None = None,
+    score: bool = True,
 ) -> Trajectory:
     """Train (or finish, or just load) expert `index` and return its trajectory.
 
-    `start` replaces the random init (PDD's transition parameters)."""
+    `start` replaces the random init (PDD's transition parameters). `score`: record the
+    finished expert's validation and test accuracy in `metrics` (transitions skip it)."""
     path = expert_path(folder, index)
     with checkpoint.exclusive(folder, path.stem):
-        return _train_or_resume(make_model, index, data, config, seed, path, augment, start)
+        return _train_or_resume(make_model, index, data, config, seed, path, augment, start, score)
 
 
 def _train_or_resume(
@@ -104,6 +106,7 @@ def _train_or_resume(
     path: Path,
     augment: DiffAugment | None,
     start: Tensor | None,
+    score: bool,
 ) -> Trajectory:
     expert_seed = derive_seed(seed, "expert", index)
     saved = Trajectory.load_or_none(path)
@@ -134,10 +137,11 @@ def _train_or_resume(
         rows.append(flatten_params(model))
         trajectory.params = torch.stack(rows)
         trajectory.save(path)
-    trajectory.metrics = {
-        "val_acc": evaluate(model, data.val_x, data.val_y)[0],
-        "test_acc": evaluate(model, data.test_x, data.test_y)[0],
-    }
+    if score:
+        trajectory.metrics = {
+            "val_acc": evaluate(model, data.val_x, data.val_y)[0],
+            "test_acc": evaluate(model, data.test_x, data.test_y)[0],
+        }
     trajectory.complete = True
     trajectory.save(path)
     return trajectory
@@ -156,6 +160,7 @@ def generate_buffers(
     shard: int = 0,
     num_shards: int = 1,
     progress: bool = True,
+    score: bool = True,
 ) -> list[Trajectory]:
     """Train this shard's experts (skipping finished ones) and return their trajectories."""
     indices = shard_indices(num_experts, shard, num_shards)
@@ -169,6 +174,7 @@ def generate_buffers(
             folder=folder,
             augment=augment,
             start=None if starts is None else starts[index],
+            score=score,
         )
         for index in tqdm(indices, desc="experts", disable=not progress)
     ]

@@ -11,7 +11,7 @@ from typing import Any
 
 from pdd.buffers import ExpertConfig
 from pdd.context import Context, section
-from pdd.methods.mtt import MTTConfig
+from pdd.methods.mtt import MTTConfig, epochs_matched
 from pdd.methods.registry import build_distiller
 from pdd.paths import work_dir
 from pdd.progressive import Schedule, StageSetup
@@ -59,8 +59,9 @@ def plan_schedule(
         checkpoint_every=distill("checkpoint_every"),
         scale=plan.stages if schedule == "union" else 1,
     )
-    transition_experts = ExpertConfig(  # a transition's real-data trajectory: M + E + 1 epochs
-        epochs=distill("max_start_epoch") + distill("expert_epochs") + 1,
+    # A transition's real-data trajectory: exactly the M - 1 + E epochs MTT reads from it.
+    transition_experts = ExpertConfig(
+        epochs=epochs_matched(distill("max_start_epoch"), distill("expert_epochs")),
         lr=p["buffers_lr_teacher"],
         batch_size=p["buffers_batch_size"],
         examples_per_epoch=p["buffers_examples_per_epoch"],

@@ -279,11 +279,12 @@ class Params(Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> Params:
-        needed = self.distill.max_start_epoch + self.distill.expert_epochs
+        # MTT starts at an epoch in 0..M-1 and matches the expert E epochs later.
+        needed = self.distill.max_start_epoch - 1 + self.distill.expert_epochs
         if self.buffers.epochs < needed:
             raise ValueError(
-                f"buffers.epochs ({self.buffers.epochs}) must be >= distill.max_start_epoch + "
-                f"distill.expert_epochs ({needed})"
+                f"buffers.epochs ({self.buffers.epochs}) must be >= distill.max_start_epoch - 1 "
+                f"+ distill.expert_epochs ({needed})"
             )
         if self.net.norm == "batch" and self.net.name == "convnet":
             raise ValueError("net.norm: trajectory matching needs 'instance' or 'none'")

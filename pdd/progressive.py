@@ -58,7 +58,7 @@ class StageSetup:
     data: Splits
     make_model: Callable[[int], nn.Module]
     distiller: Distiller
-    experts: ExpertConfig  # for the transition trajectories (epochs = M + E + 1)
+    experts: ExpertConfig  # for the transition trajectories (epochs = M - 1 + E)
     train: TrainConfig  # transitions and validation scoring (lr replaced by the stage's)
     transition_epochs: int
     select_epochs: int
@@ -252,6 +252,7 @@ def transition(
         augment=setup.augment,
         starts=new_starts,
         progress=False,
+        score=False,  # its accuracy is never read; scoring 6 experts on 15k images is ~30 s
     )
     return new_starts, buffers, real
 

@@ -93,6 +93,25 @@ def test_buffer_resume_equals_uninterrupted(tmp_path, experts):
     assert torch.equal(resumed.params, experts[0].params)
 
 
+def test_shorter_unscored_expert_is_the_prefix_of_a_longer_one(tmp_path, experts):
+    # What lets a transition train only the epochs MTT reads: each epoch's batches derive
+    # from (seed, expert, epoch) alone, so the first epochs are the same whatever the length.
+    short = dataclasses.replace(EXPERT, epochs=2)
+    trajectory = train_expert(
+        make_model, 0, tiny_splits(), short, seed=0, folder=tmp_path, score=False
+    )
+    assert torch.equal(trajectory.params, experts[0].params[:3])
+    assert trajectory.complete and trajectory.metrics == {}
+    assert set(experts[0].metrics) == {"val_acc", "test_acc"}
+
+
+def test_experts_of_exactly_the_matched_epochs_are_enough(experts):
+    # Starts 0..M-1 and targets E later: M = 3, E = 1 reads epochs up to 3, all the experts have.
+    assert mtt.epochs_matched(3, 1) == 3
+    config = dataclasses.replace(CONFIG, max_start_epoch=3, iterations=1)
+    run_distill(experts, tiny_splits(), config=config)
+
+
 def test_shards_are_disjoint_and_cover_everything():
     shards = [shard_indices(7, i, 3) for i in range(3)]
     assert sorted(sum(shards, [])) == list(range(7))
@@ -251,6 +270,7 @@ def test_collapsing_step_size_is_caught(experts):
 
 
 def test_too_short_trajectories_are_refused(experts):
-    config = dataclasses.replace(CONFIG, max_start_epoch=3)
+    # Starts 0..3 and targets one epoch later need 4 epochs; the experts have 3.
+    config = dataclasses.replace(CONFIG, max_start_epoch=4)
     with pytest.raises(ValueError, match="max_start_epoch"):
         run_distill(experts, tiny_splits(), config=config)

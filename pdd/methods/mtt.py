@@ -195,10 +195,15 @@ class MTT:
         )
 
 
+def epochs_matched(max_start_epoch: int, expert_epochs: int) -> int:
+    """The last expert epoch MTT reads: a start drawn from 0..M-1, its target E later."""
+    return max_start_epoch - 1 + expert_epochs
+
+
 def _check_config(config: MTTConfig, trajectories: list[Trajectory]) -> None:
-    needed = config.max_start_epoch + config.expert_epochs
+    needed = epochs_matched(config.max_start_epoch, config.expert_epochs)
     shortest = min(t.epochs for t in trajectories)
     if shortest < needed:
         raise ValueError(
-            f"experts have {shortest} epochs; max_start_epoch + expert_epochs needs {needed}"
+            f"experts have {shortest} epochs; max_start_epoch - 1 + expert_epochs needs {needed}"
         )
