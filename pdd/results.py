@@ -10,6 +10,7 @@ PDD number has been published for Fashion-MNIST or MNIST.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -333,7 +334,7 @@ def stage_times(notebooks: Path) -> pd.DataFrame:
     """Wall seconds of every published notebook's execution (papermill's record), in
     pipeline order, with each run's start time; the `report` notebook itself excluded."""
     rows = []
-    for path in sorted(notebooks.glob("*.ipynb")):
+    for path in sorted(notebooks.glob("*.ipynb"), key=lambda path: _natural_key(path.stem)):
         if path.stem.startswith("09_"):
             continue
         papermill = read_json(path)["metadata"].get("papermill", {})
@@ -346,6 +347,15 @@ def stage_times(notebooks: Path) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows, columns=["notebook", "seconds", "started"])
+
+
+def _natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Numbers inside names compare as numbers: stages_2 before stages_10."""
+    return tuple(
+        (0, int(token)) if token.isdigit() else (1, token)
+        for token in re.split(r"(\d+)", name)
+        if token
+    )
 
 
 def stage_times_markdown(times: pd.DataFrame) -> str:

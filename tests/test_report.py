@@ -154,3 +154,13 @@ def test_readme_shows_the_published_results_table():
     paste reports/summary/results.md when results change)."""
     published = (ROOT / "reports" / "summary" / "results.md").read_text()
     assert published in (ROOT / "README.md").read_text()
+
+
+def test_stage_times_list_notebooks_in_numeric_order(tmp_path):
+    for stem, seconds in [("05_stages_10", 600), ("05_stages_2", 120), ("00_data", 60)]:
+        notebook = {"metadata": {"papermill": {"duration": seconds, "start_time": None}}}
+        (tmp_path / f"{stem}.ipynb").write_text(json.dumps(notebook))
+    (tmp_path / "09_report.ipynb").write_text(json.dumps(notebook))
+    times = results.stage_times(tmp_path)
+    assert times.notebook.tolist() == ["00_data", "05_stages_2", "05_stages_10"]
+    assert "| **total** | **13.0** | |" in results.stage_times_markdown(times)
