@@ -188,6 +188,15 @@ pd.DataFrame(table).T
 plots.apply_theme()
 fig, ax = plt.subplots(figsize=(4.5, 3), layout="constrained")
 curve = progressive.assign(ipc=progressive.images_per_class)
-sns.lineplot(data=curve, x="ipc", y="test_acc", hue="schedule", style="schedule", marker="o", ax=ax)
+sns.lineplot(
+    data=curve,
+    x="ipc",
+    y="test_acc",
+    hue="schedule",
+    style="schedule",
+    marker="o",
+    errorbar="sd",
+    ax=ax,
+)
 ax.set(xlabel="images per class so far", ylabel="test accuracy (%)", title=f"{dataset}: {method}")
 plots.save(fig, out_dir / "figures" / "accuracy_by_stage")
