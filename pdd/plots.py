@@ -23,6 +23,9 @@ RC = {
     "savefig.dpi": 150,
     "figure.dpi": 100,
 }
+SAVE_RC = {
+    key: value for key, value in RC.items() if key.split(".")[0] in ("svg", "pdf", "savefig")
+}
 
 
 def apply_theme() -> None:
@@ -34,7 +37,9 @@ def save(fig: plt.Figure, path: str | os.PathLike) -> list[Path]:
     png = Path(path).with_suffix(".png")
     written = []
     for target, metadata in ((png, {"Software": None}), (png.with_suffix(".svg"), {"Date": None})):
-        with atomic_path(target) as tmp:
+        # The saving settings apply here too, not only after apply_theme(): a figure saved
+        # before the theme is set (a stage's image grid) would get random SVG ids.
+        with atomic_path(target) as tmp, matplotlib.rc_context(SAVE_RC):
             fig.savefig(tmp, format=target.suffix[1:], metadata=metadata, bbox_inches="tight")
         written.append(target)
     plt.close(fig)

@@ -11,6 +11,7 @@ All three are evaluated the same progressive way (pdd.evaluate).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,7 +29,7 @@ from pdd.methods.multiformation import decode, encode_from_real
 from pdd.runtime import derive_seed
 from pdd.synthetic import SyntheticStage, union
 from pdd.train import TrainConfig, evaluate, predict, train_classifier
-from pdd.trajectory import Trajectory, load_flat
+from pdd.trajectory import Trajectory, flatten_params, load_flat
 
 SCHEDULES = ("progressive", "sequential", "union")
 
@@ -221,20 +222,8 @@ def transition(
     stage i+1's buffer. Matching methods start their networks from the new starts.
     Also returns the real data stage i+1 learns from (correct-by-all applied)."""
     images, labels = union(stages)
-    lr = stages[-1].lr
-    new_starts, networks = [], []
-    for k, start in enumerate(starts):
-        model = train_from(
-            setup,
-            start.to(images.device),
-            images,
-            labels,
-            lr,
-            setup.transition_epochs,
-            derive_seed(setup.seed, "transition", index, k),
-        )
-        new_starts.append(torch.cat([p.detach().reshape(-1) for p in model.parameters()]).cpu())
-        networks.append(model)
+    networks = transition_networks(setup, images, labels, stages[-1].lr, starts, index, work)
+    new_starts = [flatten_params(model) for model in networks]
     real = setup.real_data(index + 1)
     if setup.keep_learned is not None:
         real = drop_learned(
@@ -255,6 +244,53 @@ def transition(
         score=False,  # its accuracy is never read; scoring 6 experts on 15k images is ~30 s
     )
     return new_starts, buffers, real
+
+
+def transition_networks(
+    setup: StageSetup,
+    images: Tensor,
+    labels: Tensor,
+    lr: float,
+    starts: list[Tensor],
+    index: int,
+    work: Path,
+) -> list[nn.Module]:
+    """Each start trained on the union S_≤i at step `lr`. Kept in `work` with a fingerprint of
+    what they were trained on, so a resumed run skips this (minutes per transition) and a
+    changed union (a stage distilled again) trains them afresh."""
+    path = work / f"transition_stage{index + 2}.pt"
+    fingerprint = union_fingerprint(images, labels, lr, starts)
+    saved = checkpoint.load_or_none(path)
+    if saved is not None and saved.get("fingerprint") == fingerprint:
+        models = []
+        for k, state in enumerate(saved["networks"]):
+            model = setup.make_model(derive_seed(setup.seed, "transition", index, k))
+            model.load_state_dict(state)
+            models.append(model.to(images.device))
+        return models
+    models = [
+        train_from(
+            setup,
+            start.to(images.device),
+            images,
+            labels,
+            lr,
+            setup.transition_epochs,
+            derive_seed(setup.seed, "transition", index, k),
+        )
+        for k, start in enumerate(starts)
+    ]
+    # state_dict, not flat parameters: batch-norm statistics matter to correct-by-all.
+    states = [{name: t.detach().cpu() for name, t in m.state_dict().items()} for m in models]
+    checkpoint.save({"fingerprint": fingerprint, "networks": states}, path)
+    return models
+
+
+def union_fingerprint(images: Tensor, labels: Tensor, lr: float, starts: list[Tensor]) -> str:
+    digest = hashlib.sha256()
+    for tensor in (images, labels, torch.as_tensor(float(lr)), *starts):
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
 
 
 def drop_learned(data: Splits, networks: list[nn.Module], keep: float, seed: int) -> Splits:

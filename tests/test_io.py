@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 
+import matplotlib
 import matplotlib.pyplot as plt
 import pytest
 import torch
@@ -43,6 +44,18 @@ def test_figures_are_byte_identical_for_the_same_data(tmp_path):
         fig, ax = plt.subplots(figsize=(2, 2))
         ax.plot([1, 2, 3], [3, 1, 2])
         written = plots.save(fig, tmp_path / f"run{run}" / "fig")
+        digests.append([hashlib.md5(p.read_bytes()).hexdigest() for p in written])
+    assert digests[0] == digests[1]
+
+
+def test_figures_saved_before_the_theme_are_byte_identical_too(tmp_path):
+    digests = []
+    for run in range(2):
+        matplotlib.rcdefaults()  # e.g. a stage's image grid, saved before apply_theme()
+        fig = plots.image_grid(
+            torch.rand(4, 1, 8, 8, generator=torch.Generator().manual_seed(0)), rows=2
+        )
+        written = plots.save(fig, tmp_path / f"run{run}" / "grid")
         digests.append([hashlib.md5(p.read_bytes()).hexdigest() for p in written])
     assert digests[0] == digests[1]
 

@@ -108,6 +108,22 @@ def test_resume_equals_uninterrupted(method, tmp_path):
     assert torch.equal(resumed.images, uninterrupted.images)
 
 
+def test_a_resumed_stage_reports_the_seconds_of_every_run(tmp_path, monkeypatch):
+    clock = iter(range(0, 10_000, 10))  # every perf_counter() call: 10 s later
+    monkeypatch.setattr("pdd.methods.base.time.perf_counter", lambda: float(next(clock)))
+    short = distiller("dm")
+    short = dataclasses.replace(short, config=dataclasses.replace(short.config, iterations=2))
+    first = short.distill(task("dm", tmp_path / "ck.pt"))  # "killed" after iteration 2
+    saved = torch.load(tmp_path / "ck.pt", weights_only=True)["seconds"]
+    resumed = distiller("dm").distill(task("dm", tmp_path / "ck.pt"))
+    alone = resumed.seconds - saved
+    assert 0 < saved <= first.seconds and alone > 0
+    total = torch.load(tmp_path / "ck.pt", weights_only=True)["seconds"]
+    assert total > saved  # the second run's time was added to the first run's
+    again = distiller("dm").distill(task("dm", tmp_path / "ck.pt"))  # finished: resume only
+    assert again.seconds > total  # counts on from the last checkpoint's total
+
+
 def test_networks_start_from_the_given_parameters():
     """Progressive stages pass transition parameters: they change the result."""
     start = torch.cat([p.detach().reshape(-1) for p in make_model(99).parameters()])

@@ -129,6 +129,9 @@ def optimise(
         tqdm.write(
             f"{desc.upper()} resumes at iteration {state['iteration']} from {task.checkpoint.name}"
         )
+    # Seconds spent by earlier runs of this stage: a resumed stage reports its whole cost,
+    # not only the last run's (checkpoints from before this field count from zero).
+    spent = float(state.get("seconds", 0.0))
     started = time.perf_counter()
     bar = tqdm(range(state["iteration"], config.iterations), desc=desc, disable=not task.progress)
     for iteration in bar:
@@ -146,6 +149,7 @@ def optimise(
         bar.set_postfix(loss=f"{loss.item():.4f}", lr=f"{learn.lr():.4g}")
         state["iteration"] = iteration + 1
         if task.checkpoint is not None and state["iteration"] % config.checkpoint_every == 0:
+            state["seconds"] = spent + time.perf_counter() - started
             _save(task.checkpoint, state, learn, companions)
     if task.score is not None:
         _select(state, task.score, learn, decode, config.iterations)
@@ -161,7 +165,7 @@ def optimise(
         best_val=float(state["best_val"]),
         best_iteration=int(state["best_iteration"]),
         history=state["history"],
-        seconds=time.perf_counter() - started,
+        seconds=spent + time.perf_counter() - started,
     )
 
 

@@ -1,0 +1,76 @@
+"""A transition's networks trained on the union are kept in the work folder: a resumed run
+loads them instead of training them again, and a changed union trains them afresh."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import pdd.progressive as progressive
+from pdd.models import get_model
+from pdd.progressive import StageSetup, transition_networks
+from pdd.train import TrainConfig
+from pdd.trajectory import flatten_params
+
+
+def tiny_setup(norm: str) -> StageSetup:
+    def make_model(seed: int) -> torch.nn.Module:
+        return get_model(
+            "convnet",
+            in_channels=1,
+            num_classes=3,
+            image_size=8,
+            width=4,
+            depth=2,
+            norm=norm,
+            seed=seed,
+        )
+
+    return StageSetup(
+        data=None,
+        make_model=make_model,
+        distiller=None,
+        experts=None,
+        train=TrainConfig(epochs=1, lr=0.01, batch_size=4),
+        transition_epochs=3,
+        select_epochs=1,
+        select_nets=1,
+        augment=None,
+        seed=0,
+    )
+
+
+@pytest.mark.parametrize("norm", ["instance", "batch"])
+def test_resumed_transition_loads_the_same_networks(tmp_path, monkeypatch, norm):
+    setup = tiny_setup(norm)
+    starts = [flatten_params(setup.make_model(k)) for k in range(2)]
+    images, labels = torch.randn(6, 1, 8, 8), torch.arange(6) % 3
+    trained = transition_networks(setup, images, labels, 0.05, starts, 0, tmp_path)
+    assert (tmp_path / "transition_stage2.pt").is_file()
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a resumed transition trained its networks again")
+
+    monkeypatch.setattr(progressive, "train_from", no_training)
+    loaded = transition_networks(setup, images, labels, 0.05, starts, 0, tmp_path)
+    probe = torch.randn(5, 1, 8, 8)
+    for before, after in zip(trained, loaded, strict=True):
+        assert torch.equal(flatten_params(before), flatten_params(after))
+        before.eval(), after.eval()  # batch norm: the running statistics came back too
+        assert torch.equal(before(probe), after(probe))
+
+
+def test_a_changed_union_trains_the_transition_again(tmp_path, monkeypatch):
+    setup = tiny_setup("instance")
+    starts = [flatten_params(setup.make_model(0))]
+    images, labels = torch.randn(6, 1, 8, 8), torch.arange(6) % 3
+    transition_networks(setup, images, labels, 0.05, starts, 0, tmp_path)
+    calls = []
+    original = progressive.train_from
+    monkeypatch.setattr(
+        progressive, "train_from", lambda *a, **k: calls.append(1) or original(*a, **k)
+    )
+    transition_networks(setup, images + 1, labels, 0.05, starts, 0, tmp_path)  # new images
+    transition_networks(setup, images + 1, labels, 0.07, starts, 0, tmp_path)  # new step size
+    transition_networks(setup, images + 1, labels, 0.07, starts, 0, tmp_path)  # resumed
+    assert len(calls) == 2
