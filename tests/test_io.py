@@ -51,11 +51,12 @@ def test_figures_are_byte_identical_for_the_same_data(tmp_path):
 def test_figures_saved_before_the_theme_are_byte_identical_too(tmp_path):
     digests = []
     for run in range(2):
-        matplotlib.rcdefaults()  # e.g. a stage's image grid, saved before apply_theme()
-        fig = plots.image_grid(
-            torch.rand(4, 1, 8, 8, generator=torch.Generator().manual_seed(0)), rows=2
-        )
-        written = plots.save(fig, tmp_path / f"run{run}" / "grid")
+        with matplotlib.rc_context():  # restores the settings other tests see
+            matplotlib.rcdefaults()  # e.g. a stage's image grid, saved before apply_theme()
+            fig = plots.image_grid(
+                torch.rand(4, 1, 8, 8, generator=torch.Generator().manual_seed(0)), rows=2
+            )
+            written = plots.save(fig, tmp_path / f"run{run}" / "grid")
         digests.append([hashlib.md5(p.read_bytes()).hexdigest() for p in written])
     assert digests[0] == digests[1]
 
