@@ -260,25 +260,18 @@ def transition_networks(
     changed union (a stage distilled again) trains them afresh."""
     path = work / f"transition_stage{index + 2}.pt"
     fingerprint = union_fingerprint(images, labels, lr, starts)
+    seeds = [derive_seed(setup.seed, "transition", index, k) for k in range(len(starts))]
     saved = checkpoint.load_or_none(path)
     if saved is not None and saved.get("fingerprint") == fingerprint:
-        models = []
-        for k, state in enumerate(saved["networks"]):
-            model = setup.make_model(derive_seed(setup.seed, "transition", index, k))
+        models = [setup.make_model(seed) for seed in seeds]
+        for model, state in zip(models, saved["networks"], strict=True):
             model.load_state_dict(state)
-            models.append(model.to(images.device))
-        return models
+        return [model.to(images.device) for model in models]
     models = [
         train_from(
-            setup,
-            start.to(images.device),
-            images,
-            labels,
-            lr,
-            setup.transition_epochs,
-            derive_seed(setup.seed, "transition", index, k),
+            setup, start.to(images.device), images, labels, lr, setup.transition_epochs, seed
         )
-        for k, start in enumerate(starts)
+        for start, seed in zip(starts, seeds, strict=True)
     ]
     # state_dict, not flat parameters: batch-norm statistics matter to correct-by-all.
     states = [{name: t.detach().cpu() for name, t in m.state_dict().items()} for m in models]
