@@ -11,6 +11,7 @@ import jupytext
 import nbformat
 import papermill
 
+from pdd import machine
 from pdd.paths import ROOT
 
 KERNEL = "python3"
@@ -61,8 +62,11 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], *, log: bool
     os.environ["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
     )
+    notebook = read_notebook(source)
+    # papermill keeps notebook metadata: the published run names the machine it timed.
+    notebook.metadata["pdd"] = {"machine": machine.describe()}
     papermill.execute_notebook(
-        read_notebook(source),
+        notebook,
         str(output),
         parameters=parameters,
         kernel_name=KERNEL,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pdd import machine
 from pdd.io import read_json
 
 # ConvNet, CIFAR-10, IPC 10, from the papers (notes/method.md §6). PDD is reported over MTT
@@ -337,16 +338,18 @@ def stage_times(notebooks: Path) -> pd.DataFrame:
     for path in sorted(notebooks.glob("*.ipynb"), key=lambda path: _natural_key(path.stem)):
         if path.stem.startswith("09_"):
             continue
-        papermill = read_json(path)["metadata"].get("papermill", {})
+        metadata = read_json(path)["metadata"]
+        papermill = metadata.get("papermill", {})
         if papermill.get("duration") is not None:
             rows.append(
                 {
                     "notebook": path.stem,
                     "seconds": round(float(papermill["duration"]), 1),
                     "started": papermill.get("start_time"),
+                    "machine": machine.label(metadata.get("pdd", {}).get("machine")),
                 }
             )
-    return pd.DataFrame(rows, columns=["notebook", "seconds", "started"])
+    return pd.DataFrame(rows, columns=["notebook", "seconds", "started", "machine"])
 
 
 def _natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
@@ -359,9 +362,12 @@ def _natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
 
 
 def stage_times_markdown(times: pd.DataFrame) -> str:
-    lines = ["| notebook | wall time (min) | started (UTC) |", "|---|---|---|"]
+    lines = [
+        "| notebook | wall time (min) | started (UTC) | machine |",
+        "|---|---|---|---|",
+    ]
     for row in times.itertuples():
         started = (row.started or "—")[:16].replace("T", " ")
-        lines.append(f"| {row.notebook} | {row.seconds / 60:.1f} | {started} |")
-    lines.append(f"| **total** | **{times.seconds.sum() / 60:.1f}** | |")
+        lines.append(f"| {row.notebook} | {row.seconds / 60:.1f} | {started} | {row.machine} |")
+    lines.append(f"| **total** | **{times.seconds.sum() / 60:.1f}** | | |")
     return "\n".join(lines) + "\n"

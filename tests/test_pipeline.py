@@ -160,6 +160,7 @@ def test_every_notebook_is_executed_and_published(smoke_run):
     for name in published:
         executed = json.loads((smoke_run / "reports" / "notebooks" / name).read_text())
         assert executed["metadata"]["papermill"]["exception"] is None
+        assert executed["metadata"]["pdd"]["machine"]["cores"] >= 1  # names what timed it
         assert str(smoke_run) not in json.dumps(executed)
 
 

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from pdd import report, results
+from pdd import machine, report, results
 from pdd.paths import ROOT
 from pdd.results import write_methods_table
 
@@ -157,10 +157,26 @@ def test_readme_shows_the_published_results_table():
 
 
 def test_stage_times_list_notebooks_in_numeric_order(tmp_path):
+    epyc = {"cpu": "AMD EPYC", "cores": 2, "gpu": None, "torch": "2.13.0"}
     for stem, seconds in [("05_stages_10", 600), ("05_stages_2", 120), ("00_data", 60)]:
         notebook = {"metadata": {"papermill": {"duration": seconds, "start_time": None}}}
+        if stem == "00_data":
+            notebook["metadata"]["pdd"] = {"machine": epyc}
         (tmp_path / f"{stem}.ipynb").write_text(json.dumps(notebook))
     (tmp_path / "09_report.ipynb").write_text(json.dumps(notebook))
     times = results.stage_times(tmp_path)
     assert times.notebook.tolist() == ["00_data", "05_stages_2", "05_stages_10"]
-    assert "| **total** | **13.0** | |" in results.stage_times_markdown(times)
+    assert times.machine.tolist() == ["AMD EPYC, 2 cores", "—", "—"]
+    table = results.stage_times_markdown(times)
+    assert "| 00_data | 1.0 | — | AMD EPYC, 2 cores |" in table
+    assert "| **total** | **13.0** | | |" in table
+
+
+def test_machine_names_the_cpu_from_cpuinfo(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu\n")
+    assert machine.cpu_model(cpuinfo) == "AMD EPYC 7B13"
+    assert machine.cpu_model(tmp_path / "absent") != ""
+    described = machine.describe()
+    assert described["cores"] >= 1 and described["torch"]
+    assert machine.label({**described, "gpu": "NVIDIA H100"}).endswith(", NVIDIA H100")
