@@ -9,8 +9,12 @@ at the evaluation step size, so all sets go through one code path.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from collections.abc import Callable, Sequence
 from itertools import product
+from pathlib import Path
 
 import torch
 from torch import Tensor, nn
@@ -20,6 +24,7 @@ from pdd.augment import DiffAugment
 from pdd.data import Splits
 from pdd.data.splits import sample_per_class
 from pdd.evaluate import train_through_stages
+from pdd.io import atomic_path, read_json
 from pdd.synthetic import SyntheticStage, union
 from pdd.train import TrainConfig, evaluate
 
@@ -82,22 +87,64 @@ def cross_arch_rows(
     test: tuple[Tensor, Tensor],
     augment: DiffAugment | None,
     protocol: str,
+    resume_dir: Path | None = None,
 ) -> list[dict[str, object]]:
     """Rows (net, set, seed, test_acc) for every network and set; `model_for(net)` gives
-    that architecture's factory."""
+    that architecture's factory. With `resume_dir`, each (network, set) pair's scores are
+    kept there as they finish and read back by a rerun (a ResNet-18 pair takes ~20 min on
+    a 2-core CPU); the folder must be keyed by everything else that shapes the scores
+    (`pdd.paths.work_dir`), and each entry also records its set's content digest."""
     rows = []
     for net, name in tqdm(list(product(nets, sets)), desc="network × set"):
-        scores = score_on_network(
-            sets[name],
-            make_model=model_for(net),
-            config=config,
-            seeds=seeds,
-            test=test,
-            augment=augment,
-            protocol=protocol,
-        )
+        entry = None if resume_dir is None else _entry_path(resume_dir, net, name)
+        scores = _finished(entry, sets[name], seeds)
+        if scores is None:
+            scores = score_on_network(
+                sets[name],
+                make_model=model_for(net),
+                config=config,
+                seeds=seeds,
+                test=test,
+                augment=augment,
+                protocol=protocol,
+            )
+            if entry is not None:
+                _keep(entry, sets[name], seeds, scores)
         rows += [
             {"net": net, "set": name, "seed": seed, "test_acc": acc}
             for seed, acc in zip(seeds, scores, strict=True)
         ]
     return rows
+
+
+def set_digest(stages: list[SyntheticStage]) -> str:
+    """A digest of a set's content: every stage's images, labels, step size and factor."""
+    digest = hashlib.sha1()
+    for stage in stages:
+        digest.update(stage.images.detach().cpu().contiguous().numpy().tobytes())
+        digest.update(stage.labels.cpu().contiguous().numpy().tobytes())
+        digest.update(f"{stage.lr!r}/{stage.factor}".encode())
+    return digest.hexdigest()
+
+
+def _entry_path(folder: Path, net: str, name: str) -> Path:
+    return Path(folder) / f"{net}__{re.sub(r'[^A-Za-z0-9]+', '-', name).strip('-')}.json"
+
+
+def _keep(entry: Path, stages: list[SyntheticStage], seeds: Sequence[int], scores: list[float]):
+    # plain json.dumps, not write_json: its rounding would make a resumed table differ
+    saved = {"set": set_digest(stages), "seeds": list(seeds), "scores": scores}
+    with atomic_path(entry) as tmp:
+        tmp.write_text(json.dumps(saved))
+
+
+def _finished(
+    entry: Path | None, stages: list[SyntheticStage], seeds: Sequence[int]
+) -> list[float] | None:
+    """Scores a previous run left for this pair, if they were made from the same set and seeds."""
+    if entry is None or not entry.is_file():
+        return None
+    saved = read_json(entry)
+    if saved.get("set") != set_digest(stages) or saved.get("seeds") != list(seeds):
+        return None
+    return [float(score) for score in saved["scores"]]

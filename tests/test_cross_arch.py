@@ -100,3 +100,30 @@ def test_one_row_per_network_set_and_seed():
         (net, name, seed) for net in ("convnet", "mlp") for name in sets for seed in (1, 2)
     ]
     assert all(0.0 <= r["test_acc"] <= 100.0 for r in rows)
+
+
+def test_a_rerun_reuses_finished_pairs_and_redoes_a_changed_set(tmp_path):
+    data = tiny_splits()
+    sets = {"real": random_real_set(data, 1, 0.01, seed=0)}
+    calls = []
+
+    def counting(name):
+        calls.append(name)
+        return factory(name)
+
+    common = dict(
+        config=TrainConfig(epochs=1, lr=0.01),
+        seeds=[1, 2],
+        test=(data.test_x, data.test_y),
+        augment=None,
+        protocol="union",
+        resume_dir=tmp_path,
+    )
+    first = cross_arch_rows(sets, ["convnet", "mlp"], model_for=counting, **common)
+    assert calls == ["convnet", "mlp"] and len(list(tmp_path.glob("*.json"))) == 2
+    again = cross_arch_rows(sets, ["convnet", "mlp"], model_for=counting, **common)
+    assert again == first and calls == ["convnet", "mlp"]  # nothing trained the second time
+
+    changed = {"real": random_real_set(data, 1, 0.01, seed=1)}  # same name, other images
+    cross_arch_rows(changed, ["mlp"], model_for=counting, **common)
+    assert calls == ["convnet", "mlp", "mlp"]
