@@ -95,9 +95,10 @@ def cross_arch_rows(
     a 2-core CPU); the folder must be keyed by everything else that shapes the scores
     (`pdd.paths.work_dir`), and each entry also records its set's content digest."""
     rows = []
+    digests = {name: set_digest(stages) for name, stages in sets.items()} if resume_dir else {}
     for net, name in tqdm(list(product(nets, sets)), desc="network × set"):
         entry = None if resume_dir is None else _entry_path(resume_dir, net, name)
-        scores = _finished(entry, sets[name], seeds)
+        scores = _finished(entry, digests.get(name), seeds)
         if scores is None:
             scores = score_on_network(
                 sets[name],
@@ -109,7 +110,7 @@ def cross_arch_rows(
                 protocol=protocol,
             )
             if entry is not None:
-                _keep(entry, sets[name], seeds, scores)
+                _keep(entry, digests[name], seeds, scores)
         rows += [
             {"net": net, "set": name, "seed": seed, "test_acc": acc}
             for seed, acc in zip(seeds, scores, strict=True)
@@ -131,20 +132,18 @@ def _entry_path(folder: Path, net: str, name: str) -> Path:
     return Path(folder) / f"{net}__{re.sub(r'[^A-Za-z0-9]+', '-', name).strip('-')}.json"
 
 
-def _keep(entry: Path, stages: list[SyntheticStage], seeds: Sequence[int], scores: list[float]):
+def _keep(entry: Path, digest: str, seeds: Sequence[int], scores: list[float]):
     # plain json.dumps, not write_json: its rounding would make a resumed table differ
-    saved = {"set": set_digest(stages), "seeds": list(seeds), "scores": scores}
+    saved = {"set": digest, "seeds": list(seeds), "scores": scores}
     with atomic_path(entry) as tmp:
         tmp.write_text(json.dumps(saved))
 
 
-def _finished(
-    entry: Path | None, stages: list[SyntheticStage], seeds: Sequence[int]
-) -> list[float] | None:
+def _finished(entry: Path | None, digest: str | None, seeds: Sequence[int]) -> list[float] | None:
     """Scores a previous run left for this pair, if they were made from the same set and seeds."""
     if entry is None or not entry.is_file():
         return None
     saved = read_json(entry)
-    if saved.get("set") != set_digest(stages) or saved.get("seeds") != list(seeds):
+    if saved.get("set") != digest or saved.get("seeds") != list(seeds):
         return None
     return [float(score) for score in saved["scores"]]
