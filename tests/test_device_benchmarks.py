@@ -1,0 +1,52 @@
+"""The tools for a GPU machine, checked on the CPU: the stage order of the DVC-free pipeline
+runner, and the paper-stage cost model on tiny settings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from benchmarks import device_smoke, paper_stage
+from pdd.paths import ROOT
+
+LISTS = ["methods.names=[dm]", "ablation.stage_counts=[1,2]", "easy_drop.drop_rates=[0.0,0.5]"]
+
+
+def test_every_stage_runs_once_after_the_stages_it_reads():
+    commands = device_smoke.stage_commands("smoke", LISTS)
+    names = [name for name, _ in commands]
+    assert len(names) == len(set(names))
+    assert {name.split("@")[0] for name in names} == set(
+        yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    )
+    # forgetting is declared after scaling in dvc.yaml, but scaling reads its metrics
+    assert names.index("forgetting") < names.index("scaling")
+    assert names.index("distill@progressive") < names.index("easy_drop@0.5")
+    assert names[-1] == "report"
+    assert dict(commands)["easy_drop@0.5"] == ["easy_drop", "--item", "rate=0.5"]
+    assert [n for n in names if n.startswith("methods@")] == ["methods@dm"]
+
+
+def test_a_cycle_is_reported():
+    stages = [("a", "cmd", ["x"], ["y"]), ("b", "cmd", ["y"], ["x"])]
+    with pytest.raises(ValueError, match="cycle"):
+        device_smoke._upstream_first(stages)
+
+
+def test_paper_stage_cost_adds_up(tmp_path):
+    out = tmp_path / "paper_stage.json"
+    tiny = ["--set", "net.width=4", "--set", "distill.syn_steps=2"]
+    paper_stage.main(
+        ["--device", "cpu", "--out", str(out), "--iterations", "1", "--small-epochs", "2"]
+        + ["--expert-images", "50", *tiny]
+    )
+    result = json.loads(out.read_text())
+    rates, plan, cost = result["measured"], result["paper_profile"], result["estimated_s"]
+    assert all(value > 0 for value in rates.values())
+    assert plan["width"] == 4 and plan["syn_steps"] == 2 and plan["iterations"] == 5000
+    assert cost["stage_mtt"] == plan["iterations"] * rates["iteration_s"]
+    stage = cost["stage_mtt"] + cost["stage_validation"]
+    total = cost["buffers"] + plan["stages"] * stage + (plan["stages"] - 1) * cost["transition"]
+    assert abs(cost["progressive_distill_with_buffers"] - total) < 1e-6 * total
