@@ -15,7 +15,6 @@ which one.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import subprocess
 import sys
@@ -24,13 +23,14 @@ from pathlib import Path
 
 import yaml
 
+from pdd.io import write_json
 from pdd.paths import PARAMS_FILE, ROOT
 from pdd.run import parse_overrides
 
 FOREACH = re.compile(r"\$\{([a-z_]+)\.([a-z_]+)\}")
 
 
-def stage_commands(profile: str, overrides: list[str]) -> list[tuple[str, list[str]]]:
+def stage_commands(overrides: list[str]) -> list[tuple[str, list[str]]]:
     """(name, pdd.run arguments) for every stage of dvc.yaml, foreach items expanded, each
     after the stages whose outputs it reads."""
     pipeline = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
@@ -100,16 +100,18 @@ def main(argv: list[str] | None = None) -> int:
     overrides = [*args.overrides, f"common.device={args.device}"]
     flags = ["--profile", args.profile, "--workdir", str(args.workdir)]
     flags += [arg for pair in overrides for arg in ("--set", pair)]
+    commands = stage_commands(args.overrides)
     times: dict[str, float] = {}
-    for name, run_args in stage_commands(args.profile, args.overrides):
+    for name, run_args in commands:
         start = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "pdd.run", *run_args, *flags], cwd=ROOT)
         times[name] = round(time.perf_counter() - start, 1)
         print(f"{name}: {times[name]} s, exit code {done.returncode}", flush=True)
-        if done.returncode != 0:
-            args.out.write_text(json.dumps({"failed": name, "seconds": times}, indent=1))
+        failed = name if done.returncode != 0 else None
+        # written after every stage, so a run stopped from outside keeps what it measured
+        write_json(args.out, {"stages": len(commands), "failed": failed, "seconds": times})
+        if failed:
             return done.returncode
-    args.out.write_text(json.dumps({"failed": None, "seconds": times}, indent=1))
     return 0
 
 

@@ -15,7 +15,7 @@ LISTS = ["methods.names=[dm]", "ablation.stage_counts=[1,2]", "easy_drop.drop_ra
 
 
 def test_every_stage_runs_once_after_the_stages_it_reads():
-    commands = device_smoke.stage_commands("smoke", LISTS)
+    commands = device_smoke.stage_commands(LISTS)
     names = [name for name, _ in commands]
     assert len(names) == len(set(names))
     assert {name.split("@")[0] for name in names} == set(
