@@ -29,13 +29,14 @@ import argparse
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import torch
 
 from pdd.augment import DiffAugment, DSAConfig, parse_strategy
-from pdd.data import get_spec
+from pdd.data import DatasetSpec, get_spec
 from pdd.methods import mtt
 from pdd.models import get_model
 from pdd.params import Params, load_params
@@ -76,6 +77,9 @@ class Rig:
 
     p: Params
     device: torch.device
+    spec: DatasetSpec = field(init=False)
+    generator: torch.Generator = field(init=False)
+    augment: DiffAugment = field(init=False)
 
     def __post_init__(self) -> None:
         self.spec = get_spec(self.p.common.dataset)
@@ -107,8 +111,8 @@ class Rig:
 
     def train(self, images, labels, config: TrainConfig, seed: int) -> float:
         model = self.make_model(seed)
-        run = lambda: train_classifier(  # noqa: E731
-            model, images, labels, config, seed=seed, augment=self.augment
+        run = partial(
+            train_classifier, model, images, labels, config, seed=seed, augment=self.augment
         )
         return timed(run, self.device)
 
