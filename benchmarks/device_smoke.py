@@ -6,7 +6,7 @@ runs there (e.g. on a GPU machine that has torch but not DVC) and times each sta
 
 Stages run upstream-first (a stage after those whose outputs its deps name, as DVC orders
 them); a `foreach` stage runs once per item of its list, read from params.yaml after the
-`--set` overrides, as DVC would. Each stage is `python -m pdd.run <stage> --profile
+`--set` overrides, as DVC would. Each stage is `python -m pdd <stage> --profile
 <profile> --workdir <dir>` with `common.device` set, so the notebooks, their parameters and
 what they publish are exactly the pipeline's. Stops at the first failing stage and says
 which one.
@@ -23,15 +23,15 @@ from pathlib import Path
 
 import yaml
 
-from pdd.io import write_json
-from pdd.paths import PARAMS_FILE, ROOT
-from pdd.run import parse_overrides
+from pdd.infra.io import write_json
+from pdd.infra.paths import PARAMS_FILE, ROOT
+from pdd.pipeline.run import parse_overrides
 
 FOREACH = re.compile(r"\$\{([a-z_]+)\.([a-z_]+)\}")
 
 
 def stage_commands(overrides: list[str]) -> list[tuple[str, list[str]]]:
-    """(name, pdd.run arguments) for every stage of dvc.yaml, foreach items expanded, each
+    """(name, pdd.pipeline.run arguments) for every stage of dvc.yaml, foreach items expanded, each
     after the stages whose outputs it reads."""
     pipeline = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
     params = yaml.safe_load(PARAMS_FILE.read_text())
@@ -83,7 +83,7 @@ def _upstream_first(stages: list[tuple]) -> list[tuple]:
 
 
 def _run_args(cmd: str) -> list[str]:
-    prefix = "python -m pdd.run "
+    prefix = "python -m pdd "
     if not cmd.startswith(prefix):
         raise ValueError(f"dvc.yaml: unexpected stage command {cmd!r}")
     return cmd[len(prefix) :].split()
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     times: dict[str, float] = {}
     for name, run_args in commands:
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "pdd.run", *run_args, *flags], cwd=ROOT)
+        done = subprocess.run([sys.executable, "-m", "pdd", *run_args, *flags], cwd=ROOT)
         times[name] = round(time.perf_counter() - start, 1)
         print(f"{name}: {times[name]} s, exit code {done.returncode}", flush=True)
         failed = name if done.returncode != 0 else None

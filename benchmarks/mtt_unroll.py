@@ -28,12 +28,12 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from benchmarks.reference_mtt import FlatConvNet, reference_iteration
-from pdd.augment import DiffAugment
+from pdd.core.augment import DiffAugment
+from pdd.core.models import get_model
+from pdd.core.trajectory import Trajectory, flatten_params, param_layout
+from pdd.infra.paths import ROOT
+from pdd.infra.runtime import derive_seed
 from pdd.methods import mtt
-from pdd.models import get_model
-from pdd.paths import ROOT
-from pdd.runtime import derive_seed
-from pdd.trajectory import Trajectory, flatten_params, param_layout
 
 IMPLS = ("reference", "graph", "adjoint")
 SEED = 0

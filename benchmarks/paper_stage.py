@@ -35,16 +35,16 @@ from pathlib import Path
 
 import torch
 
-from pdd.augment import DiffAugment, DSAConfig, parse_strategy
+from pdd.config.params import Params, load_params
+from pdd.core.augment import DiffAugment, DSAConfig, parse_strategy
+from pdd.core.models import get_model
+from pdd.core.train import TrainConfig, train_classifier
+from pdd.core.trajectory import Trajectory, flatten_params, param_layout
 from pdd.data import DatasetSpec, get_spec
+from pdd.infra.paths import PARAMS_FILE
+from pdd.infra.runtime import setup
 from pdd.methods import mtt
-from pdd.models import get_model
-from pdd.params import Params, load_params
-from pdd.paths import PARAMS_FILE
-from pdd.run import parse_overrides
-from pdd.runtime import setup
-from pdd.train import TrainConfig, train_classifier
-from pdd.trajectory import Trajectory, flatten_params, param_layout
+from pdd.pipeline.run import parse_overrides
 
 
 def synchronize(device: torch.device) -> None:

@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pdd.paths import ROOT
+from pdd.infra.paths import ROOT
 
 SECTIONS = ("experts", "evaluation")
 

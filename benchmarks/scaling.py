@@ -23,13 +23,13 @@ from pathlib import Path
 
 import torch
 
-from pdd.augment import DiffAugment
-from pdd.buffers import ExpertConfig, generate_buffers, load_buffers
+from pdd.core.augment import DiffAugment
+from pdd.core.buffers import ExpertConfig, generate_buffers, load_buffers
+from pdd.core.models import get_model
+from pdd.core.train import TrainConfig, evaluate, train_classifier
 from pdd.data import Splits, get_spec
-from pdd.distributed import World, barrier, close_world, init_world, map_sharded
-from pdd.models import get_model
-from pdd.runtime import derive_seed, resolve_device
-from pdd.train import TrainConfig, evaluate, train_classifier
+from pdd.infra.distributed import World, barrier, close_world, init_world, map_sharded
+from pdd.infra.runtime import derive_seed, resolve_device
 
 
 def shaped_like(dataset: str, train: int, test: int, seed: int = 0) -> Splits:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.ticker import NullFormatter
 
-from pdd.plots import apply_theme, plt, save, sns
+from pdd.infra.plots import apply_theme, plt, save, sns
 
 
 def unroll_figure(result: dict, folder: Path) -> None:
@@ -114,7 +114,7 @@ def plan_markdown(result: dict, experts: int = 100, epochs: int = 50, workers: i
         f"`{result['command']}` measured {rate:.0f} images/s for one expert (ConvNet width "
         f"{settings['width']}, {settings['shape']} shape, device {settings['device']}, "
         f"{settings['threads']} threads): one epoch over {train_images:,} images takes "
-        f"{epoch_s:.0f} s. Sharded as `torchrun --nproc-per-node {workers} -m pdd.run "
+        f"{epoch_s:.0f} s. Sharded as `torchrun --nproc-per-node {workers} -m pdd "
         f"buffers`, each worker trains ⌈{experts}/{workers}⌉ = {rounds} experts, so the "
         f"buffers take {rounds} × {epochs} × {epoch_s:.0f} s ≈ {total_h:.1f} h at this "
         "per-worker speed. On GPUs, rerun the same command with `--device cuda` on one GPU "

@@ -30,13 +30,13 @@ import pandas as pd
 import seaborn as sns
 import torch
 
-from pdd import plots
-from pdd.augment import DiffAugment, DSAConfig, parse_strategy
+from pdd.core.augment import DiffAugment, DSAConfig, parse_strategy
+from pdd.core.models import count_parameters, get_model
+from pdd.core.train import TrainConfig, evaluate_synthetic_set
 from pdd.data import denormalize, load_splits, sample_per_class
-from pdd.io import write_csv, write_json
-from pdd.models import count_parameters, get_model
-from pdd.runtime import derive_seed, setup
-from pdd.train import TrainConfig, evaluate_synthetic_set
+from pdd.infra import plots
+from pdd.infra.io import write_csv, write_json
+from pdd.infra.runtime import derive_seed, setup
 
 # %% tags=["parameters"]
 # data and run

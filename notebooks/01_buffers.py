@@ -20,7 +20,7 @@
 #
 # Resumable and shardable: state lives in `artifacts/work/` keyed by the parameters; a
 # rerun skips finished experts and continues an unfinished one from its last epoch. Run
-# `torchrun --nproc-per-node N -m pdd.run buffers` (or `python -m pdd.run buffers --item
+# `torchrun --nproc-per-node N -m pdd buffers` (or `python -m pdd buffers --item
 # shard=i --item num_shards=N` in N processes, e.g. N DVC queue workers), then once plainly
 # (`dvc repro`): it finds every expert done and only publishes them.
 #
@@ -33,11 +33,11 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import display
 
-from pdd.buffers import ExpertConfig, expert_path, generate_buffers, load_buffers
-from pdd.context import context_from
-from pdd.io import write_csv, write_json
-from pdd.models import count_parameters
-from pdd.paths import work_dir
+from pdd.config.context import context_from
+from pdd.core.buffers import ExpertConfig, expert_path, generate_buffers, load_buffers
+from pdd.core.models import count_parameters
+from pdd.infra.io import write_csv, write_json
+from pdd.infra.paths import work_dir
 
 # %% tags=["parameters"]
 # data and run

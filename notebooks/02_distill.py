@@ -33,13 +33,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from pdd import plots
-from pdd.buffers import load_buffers
-from pdd.context import context_from
-from pdd.distill_plan import plan_schedule
-from pdd.io import write_csv, write_json
-from pdd.progressive import run_schedule
-from pdd.synthetic import save_stages
+from pdd.config.context import context_from
+from pdd.config.distill_plan import plan_schedule
+from pdd.core.buffers import load_buffers
+from pdd.core.progressive import run_schedule
+from pdd.core.synthetic import save_stages
+from pdd.infra import plots
+from pdd.infra.io import write_csv, write_json
 
 # %% tags=["parameters"]
 # data and run

@@ -30,12 +30,12 @@ import pandas as pd
 import seaborn as sns
 import torch
 
-from pdd import plots
-from pdd.context import context_from
+from pdd.config.context import context_from
+from pdd.core.evaluate import progressive_evaluation, union_from_scratch
+from pdd.core.synthetic import grid_order, load_stages
 from pdd.data import denormalize
-from pdd.evaluate import progressive_evaluation, union_from_scratch
-from pdd.io import read_json, write_csv, write_json
-from pdd.synthetic import grid_order, load_stages
+from pdd.infra import plots
+from pdd.infra.io import read_json, write_csv, write_json
 
 # %% tags=["parameters"]
 # data and run

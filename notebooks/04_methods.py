@@ -13,7 +13,7 @@
 # %% [markdown]
 # # 04 · Base methods alone and with PDD
 #
-# One base method per run (`python -m pdd.run methods --item method=<name>`; DVC runs
+# One base method per run (`python -m pdd methods --item method=<name>`; DVC runs
 # `methods@<name>` for every name in `methods.names`): the method alone at the total IPC
 # (the *union* schedule: one stage of `distill.stages × distill.ipc_per_stage` images per
 # class) against the same method under PDD (the *progressive* schedule: each stage
@@ -32,14 +32,14 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from pdd import plots
-from pdd.buffers import load_buffers
-from pdd.context import context_from
-from pdd.distill_plan import plan_schedule
-from pdd.evaluate import progressive_evaluation
-from pdd.io import write_csv, write_json
-from pdd.progressive import run_schedule
-from pdd.synthetic import save_stages
+from pdd.config.context import context_from
+from pdd.config.distill_plan import plan_schedule
+from pdd.core.buffers import load_buffers
+from pdd.core.evaluate import progressive_evaluation
+from pdd.core.progressive import run_schedule
+from pdd.core.synthetic import save_stages
+from pdd.infra import plots
+from pdd.infra.io import write_csv, write_json
 
 # %% tags=["parameters"]
 seed = 0

@@ -13,7 +13,7 @@
 # %% [markdown]
 # # 05 · Stage count: the same images and iterations in P stages
 #
-# One P per run (`python -m pdd.run ablation_stages --item stages=P`; DVC runs
+# One P per run (`python -m pdd ablation_stages --item stages=P`; DVC runs
 # `ablation_stages@<P>` for every P in `stage_counts`). The total IPC
 # (`distill_stages × distill_ipc_per_stage`) and the iteration budget
 # (`distill_stages × distill_iterations`) stay fixed; PDD learns them in P stages of
@@ -38,15 +38,15 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-from pdd import plots
-from pdd.context import context_from
-from pdd.io import write_csv, write_json
-from pdd.variant_run import (
+from pdd.analyses.variant_run import (
     distil_progressive,
     reuse_published,
     score_progressively,
     split_stage_ipcs,
 )
+from pdd.config.context import context_from
+from pdd.infra import plots
+from pdd.infra.io import write_csv, write_json
 
 # %% tags=["parameters"]
 # data and run

@@ -38,11 +38,16 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from pdd import plots
-from pdd.context import context_from
-from pdd.io import read_json, write_csv, write_json
-from pdd.scaling import random_real_scores, real_seeds, relative_curve, smallest_fraction_reaching
-from pdd.variant_run import distil_progressive, score_progressively
+from pdd.analyses.scaling import (
+    random_real_scores,
+    real_seeds,
+    relative_curve,
+    smallest_fraction_reaching,
+)
+from pdd.analyses.variant_run import distil_progressive, score_progressively
+from pdd.config.context import context_from
+from pdd.infra import plots
+from pdd.infra.io import read_json, write_csv, write_json
 
 # %% tags=["parameters"]
 # data and run

@@ -29,13 +29,13 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from pdd import plots
-from pdd.context import context_from
+from pdd.config.context import context_from
+from pdd.core.forgetting import ForgettingTracker
+from pdd.core.train import TrainConfig, evaluate, train_classifier
 from pdd.data import denormalize
-from pdd.forgetting import ForgettingTracker
-from pdd.io import save_torch, write_json
-from pdd.runtime import derive_seed
-from pdd.train import TrainConfig, evaluate, train_classifier
+from pdd.infra import plots
+from pdd.infra.io import save_torch, write_json
+from pdd.infra.runtime import derive_seed
 
 # %% tags=["parameters"]
 # data and run

@@ -13,7 +13,7 @@
 # %% [markdown]
 # # 06b · Easy-example dropping: later stages learn from the hardest examples
 #
-# One drop rate per run (`python -m pdd.run easy_drop --item rate=R`; DVC runs
+# One drop rate per run (`python -m pdd easy_drop --item rate=R`; DVC runs
 # `easy_drop@<R>` for every R in `drop_rates`). Stage 1 is learnt as in the main run; every
 # later stage draws its initial images, and its transition trajectories (the experts that
 # continue on real data from the networks trained on the earlier union), from the training
@@ -38,10 +38,10 @@ from pathlib import Path
 
 import torch
 
-from pdd.context import context_from
-from pdd.forgetting import keep_hardest
-from pdd.io import write_csv, write_json
-from pdd.variant_run import distil_progressive, reuse_published, score_progressively
+from pdd.analyses.variant_run import distil_progressive, reuse_published, score_progressively
+from pdd.config.context import context_from
+from pdd.core.forgetting import keep_hardest
+from pdd.infra.io import write_csv, write_json
 
 # %% tags=["parameters"]
 # data and run

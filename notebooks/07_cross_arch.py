@@ -37,13 +37,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from pdd import plots
-from pdd.context import context_from
-from pdd.cross_arch import cross_arch_rows, held_out_subset, random_real_set
-from pdd.io import write_csv, write_json
-from pdd.paths import work_dir
-from pdd.runtime import derive_seed
-from pdd.synthetic import load_stages
+from pdd.analyses.cross_arch import cross_arch_rows, held_out_subset, random_real_set
+from pdd.config.context import context_from
+from pdd.core.synthetic import load_stages
+from pdd.infra import plots
+from pdd.infra.io import write_csv, write_json
+from pdd.infra.paths import work_dir
+from pdd.infra.runtime import derive_seed
 
 # %% tags=["parameters"]
 # data and run

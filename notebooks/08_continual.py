@@ -34,13 +34,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from pdd import plots
-from pdd.context import context_from
-from pdd.continual import class_tasks, continual_accuracy
-from pdd.cross_arch import random_real_set
-from pdd.io import write_csv, write_json
-from pdd.runtime import derive_seed
-from pdd.synthetic import load_stages, union
+from pdd.analyses.continual import class_tasks, continual_accuracy
+from pdd.analyses.cross_arch import random_real_set
+from pdd.config.context import context_from
+from pdd.core.synthetic import load_stages, union
+from pdd.infra import plots
+from pdd.infra.io import write_csv, write_json
+from pdd.infra.runtime import derive_seed
 
 # %% tags=["parameters"]
 # data and run

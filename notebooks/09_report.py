@@ -31,10 +31,7 @@ import pandas as pd
 import seaborn as sns
 import torch
 
-from pdd import plots
-from pdd.context import context_from
-from pdd.data import denormalize, sample_per_class
-from pdd.results import (
+from pdd.analyses.results import (
     CORRECT_BY_ALL,
     methods_markdown,
     methods_table,
@@ -45,8 +42,11 @@ from pdd.results import (
     stage_times,
     stage_times_markdown,
 )
-from pdd.runtime import derive_seed
-from pdd.synthetic import grid_order, load_stages
+from pdd.config.context import context_from
+from pdd.core.synthetic import grid_order, load_stages
+from pdd.data import denormalize, sample_per_class
+from pdd.infra import plots
+from pdd.infra.runtime import derive_seed
 
 # %% tags=["parameters"]
 # data and run

@@ -1,3 +1,3 @@
-from pdd.run import main
+from pdd.pipeline.run import main
 
 raise SystemExit(main())

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from pdd.paths import ROOT
+from pdd.infra.paths import ROOT
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from pdd.augment import OPS, AugParams, DiffAugment, DSAConfig, apply_params, parse_strategy
+from pdd.core.augment import OPS, AugParams, DiffAugment, DSAConfig, apply_params, parse_strategy
 
 
 def images(n=8, channels=3, size=16, seed=0):

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from benchmarks import mtt_unroll, scale_out, summary
-from pdd.distributed import World, map_sharded
+from pdd.infra.distributed import World, map_sharded
 
 
 @pytest.mark.parametrize(("dtype", "tolerance"), [(torch.float64, 1e-9), (torch.float32, 1e-4)])

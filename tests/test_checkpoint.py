@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from pdd import checkpoint
-from pdd.paths import ROOT
+from pdd.infra import checkpoint
+from pdd.infra.paths import ROOT
 
 
 def test_save_load_round_trip_leaves_no_temporary_files(tmp_path):

@@ -8,10 +8,10 @@ import dataclasses
 import pytest
 import torch
 
-from pdd.continual import accuracy_among, class_tasks, continual_accuracy, of_classes
+from pdd.analyses.continual import accuracy_among, class_tasks, continual_accuracy, of_classes
+from pdd.core.models import get_model
+from pdd.core.train import TrainConfig
 from pdd.data import Splits, get_spec
-from pdd.models import get_model
-from pdd.train import TrainConfig
 
 
 def test_tasks_partition_the_classes_reproducibly():

@@ -9,17 +9,17 @@ import dataclasses
 import pytest
 import torch
 
-from pdd.cross_arch import (
+from pdd.analyses.cross_arch import (
     as_one_stage,
     cross_arch_rows,
     held_out_subset,
     random_real_set,
     score_on_network,
 )
+from pdd.core.models import get_model
+from pdd.core.synthetic import SyntheticStage
+from pdd.core.train import TrainConfig
 from pdd.data import Splits, get_spec
-from pdd.models import get_model
-from pdd.synthetic import SyntheticStage
-from pdd.train import TrainConfig
 
 
 def tiny_splits() -> Splits:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from benchmarks import device_smoke, paper_stage
-from pdd.paths import ROOT
+from pdd.infra.paths import ROOT
 
 LISTS = ["methods.names=[dm]", "ablation.stage_counts=[1,2]", "easy_drop.drop_rates=[0.0,0.5]"]
 

@@ -8,11 +8,11 @@ import dataclasses
 import pytest
 import torch
 
+from pdd.core.forgetting import ForgettingTracker, correct_by_all, keep_hardest
+from pdd.core.models import get_model
+from pdd.core.progressive import StageSetup, drop_learned
+from pdd.core.train import TrainConfig, train_classifier
 from pdd.data import Splits, get_spec
-from pdd.forgetting import ForgettingTracker, correct_by_all, keep_hardest
-from pdd.models import get_model
-from pdd.progressive import StageSetup, drop_learned
-from pdd.train import TrainConfig, train_classifier
 
 
 def logits_for(predicted: list[int], classes: int = 2) -> torch.Tensor:

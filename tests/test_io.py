@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from pdd import plots
-from pdd.io import atomic_path, read_json, write_json
+from pdd.infra import plots
+from pdd.infra.io import atomic_path, read_json, write_json
 
 
 def test_json_is_sorted_rounded_and_stable(tmp_path):
@@ -72,8 +72,8 @@ def test_image_grid_shapes(tmp_path):
 def test_saved_tensors_are_byte_identical_whatever_the_file_name(tmp_path):
     import torch
 
-    from pdd import checkpoint
-    from pdd.io import save_torch
+    from pdd.infra import checkpoint
+    from pdd.infra.io import save_torch
 
     payload = {"x": torch.arange(6.0).view(2, 3), "n": 3}
     first = save_torch(payload, tmp_path / "a.pt")

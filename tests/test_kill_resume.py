@@ -2,7 +2,7 @@
 (finished experts untouched, the unfinished one continued, MTT from its checkpoint) and end
 with outputs bit-identical to an uninterrupted run.
 
-Each stage runs as `python -m pdd.run` (papermill and its kernel) in its own session; the
+Each stage runs as `python -m pdd` (papermill and its kernel) in its own session; the
 whole process tree is killed at once, as an out-of-memory kill or a lost machine would.
 Kill points are drawn from a seeded generator and bounded in time: a few seconds after the
 first checkpoint of the stage appears."""
@@ -22,7 +22,7 @@ import psutil
 import pytest
 import torch
 
-from pdd.paths import ROOT
+from pdd.infra.paths import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +46,7 @@ KILL_POINTS = [
 
 def command(stage: str, workdir: Path) -> list[str]:
     args = STAGES[stage]
-    return [sys.executable, "-m", "pdd.run", *args, "--profile", "smoke", "--workdir", str(workdir)]
+    return [sys.executable, "-m", "pdd", *args, "--profile", "smoke", "--workdir", str(workdir)]
 
 
 def run(stage: str, workdir: Path, mirror: Path) -> str:
@@ -113,7 +113,7 @@ def fingerprints(workdir: Path, pattern: str) -> dict[Path, bytes]:
 def prepared(tmp_path_factory, data_mirror) -> Path:
     base = tmp_path_factory.mktemp("base")
     done = subprocess.run(
-        [sys.executable, "-m", "pdd.run", "data", "--profile", "smoke", "--workdir", str(base)],
+        [sys.executable, "-m", "pdd", "data", "--profile", "smoke", "--workdir", str(base)],
         cwd=ROOT,
         capture_output=True,
         text=True,

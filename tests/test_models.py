@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch.func import functional_call
 
-from pdd.models import MODEL_NAMES, NORMS, count_parameters, get_model
+from pdd.core.models import MODEL_NAMES, NORMS, count_parameters, get_model
 
 SHAPES = [(1, 28), (3, 32), (3, 64)]
 

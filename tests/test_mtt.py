@@ -10,12 +10,18 @@ import math
 import pytest
 import torch
 
-from pdd.buffers import ExpertConfig, generate_buffers, load_buffers, shard_indices, train_expert
+from pdd.core.buffers import (
+    ExpertConfig,
+    generate_buffers,
+    load_buffers,
+    shard_indices,
+    train_expert,
+)
+from pdd.core.models import get_model
+from pdd.core.trajectory import Trajectory, flatten_params, load_flat, param_layout
 from pdd.data import Splits, get_spec
 from pdd.methods import mtt
 from pdd.methods.base import DistillationDiverged
-from pdd.models import get_model
-from pdd.trajectory import Trajectory, flatten_params, load_flat, param_layout
 
 SPEC = dataclasses.replace(get_spec("fashion-mnist"), image_size=8, num_classes=3)
 

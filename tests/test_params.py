@@ -8,10 +8,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pdd.notebook import check_parameters
-from pdd.params import PROFILES, ParamsError, load_params, notebook_parameters
-from pdd.paths import NOTEBOOKS, PARAMS_FILE
-from pdd.run import ITEMS, NOTEBOOK_STAGES, READS_REPORTS, main, parse_overrides, stage_items
+from pdd.config.params import PROFILES, ParamsError, load_params, notebook_parameters
+from pdd.infra.paths import NOTEBOOKS, PARAMS_FILE
+from pdd.pipeline.notebook import check_parameters
+from pdd.pipeline.run import (
+    ITEMS,
+    NOTEBOOK_STAGES,
+    READS_REPORTS,
+    main,
+    parse_overrides,
+    stage_items,
+)
 
 RUNNER_KEYS = {"prepared_dir": "data/prepared", "artifacts_dir": "artifacts"}
 

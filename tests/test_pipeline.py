@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from pdd.params import load_params
-from pdd.paths import PARAMS_FILE, ROOT
+from pdd.config.params import load_params
+from pdd.infra.paths import PARAMS_FILE, ROOT
 
 pytestmark = pytest.mark.slow
 SCHEDULES = load_params(PARAMS_FILE, profile="smoke").distill.schedules
@@ -93,7 +93,7 @@ def smoke_run(tmp_path_factory, data_mirror):
 
 def run_stage(args: list[str], workdir, mirror) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pdd.run", *args, "--profile", "smoke", "--workdir", str(workdir)],
+        [sys.executable, "-m", "pdd", *args, "--profile", "smoke", "--workdir", str(workdir)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -318,7 +318,7 @@ def test_torchrun_shards_of_the_buffers_stage_equal_the_single_run(
 ):
     shutil.copytree(smoke_run / "data" / "prepared", tmp_path / "data" / "prepared")
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2"]
-    stage = ["-m", "pdd.run", "buffers", "--profile", "smoke", "--workdir", str(tmp_path)]
+    stage = ["-m", "pdd", "buffers", "--profile", "smoke", "--workdir", str(tmp_path)]
     shell([*torchrun, *stage], ROOT, data_mirror)
     assert not (tmp_path / "artifacts" / "buffers").exists()  # shards publish nothing
     assert not (tmp_path / "reports").exists()

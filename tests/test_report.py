@@ -8,9 +8,11 @@ import json
 import pandas as pd
 import pytest
 
-from pdd import machine, report, results
-from pdd.paths import ROOT
-from pdd.results import write_methods_table
+from pdd.analyses import results
+from pdd.analyses.results import write_methods_table
+from pdd.infra import machine
+from pdd.infra.paths import ROOT
+from pdd.pipeline import report
 
 
 def test_published_notebooks_hide_the_repository_they_ran_in(tmp_path):

@@ -9,16 +9,16 @@ import pandas as pd
 import pytest
 import torch
 
-from pdd.data import Splits, get_spec
-from pdd.models import get_model
-from pdd.scaling import (
+from pdd.analyses.scaling import (
     epochs_for_steps,
     random_real_scores,
     real_seeds,
     relative_curve,
     smallest_fraction_reaching,
 )
-from pdd.train import TrainConfig
+from pdd.core.models import get_model
+from pdd.core.train import TrainConfig
+from pdd.data import Splits, get_spec
 
 
 def tiny_splits() -> Splits:

@@ -1,4 +1,4 @@
-"""`python -m pdd.score_set`: a saved set scored on fresh networks; under torchrun with 2
+"""`python -m pdd.pipeline.score_set`: a saved set scored on fresh networks; under torchrun with 2
 workers the per-seed scores equal the single-process ones; a folder that is not a set is
 refused with one line."""
 
@@ -11,9 +11,9 @@ import sys
 
 import torch
 
+from pdd.core.synthetic import SyntheticStage, save_stages
 from pdd.data import get_spec
-from pdd.paths import ROOT
-from pdd.synthetic import SyntheticStage, save_stages
+from pdd.infra.paths import ROOT
 
 
 def run(args, mirror):
@@ -25,7 +25,7 @@ def run(args, mirror):
 
 def test_sharded_scores_equal_the_single_process_scores(tmp_path, data_mirror):
     prepared = run(
-        [sys.executable, "-m", "pdd.run", "data", "--profile", "smoke", "--workdir", str(tmp_path)],
+        [sys.executable, "-m", "pdd", "data", "--profile", "smoke", "--workdir", str(tmp_path)],
         data_mirror,
     )
     assert prepared.returncode == 0, prepared.stderr[-2000:]
@@ -37,7 +37,7 @@ def test_sharded_scores_equal_the_single_process_scores(tmp_path, data_mirror):
     ]
     folder = tmp_path / "set"
     save_stages(folder, stages, get_spec("fashion-mnist"), None)
-    common = ["-m", "pdd.score_set", str(folder), "--profile", "smoke"]
+    common = ["-m", "pdd.pipeline.score_set", str(folder), "--profile", "smoke"]
     common += ["--prepared", str(tmp_path / "data" / "prepared")]
     single = run([sys.executable, *common, "--out", str(tmp_path / "one.json")], data_mirror)
     assert single.returncode == 0, single.stderr[-2000:]
@@ -52,5 +52,5 @@ def test_sharded_scores_equal_the_single_process_scores(tmp_path, data_mirror):
 
 
 def test_a_folder_without_a_set_is_refused(tmp_path, data_mirror):
-    done = run([sys.executable, "-m", "pdd.score_set", str(tmp_path)], data_mirror)
+    done = run([sys.executable, "-m", "pdd.pipeline.score_set", str(tmp_path)], data_mirror)
     assert done.returncode == 2 and "no manifest.json" in done.stderr

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-import pdd.progressive as progressive
-from pdd.models import get_model
-from pdd.progressive import StageSetup, transition_networks
-from pdd.train import TrainConfig
-from pdd.trajectory import flatten_params
+import pdd.core.progressive as progressive
+from pdd.core.models import get_model
+from pdd.core.progressive import StageSetup, transition_networks
+from pdd.core.train import TrainConfig
+from pdd.core.trajectory import flatten_params
 
 
 def tiny_setup(norm: str) -> StageSetup:

@@ -9,11 +9,11 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call
 
-from pdd.augment import DiffAugment
+from pdd.core.augment import DiffAugment
+from pdd.core.models import get_model
+from pdd.core.trajectory import flatten_params, param_layout, unflatten
+from pdd.infra.runtime import derive_seed
 from pdd.methods.unroll import unroll
-from pdd.models import get_model
-from pdd.runtime import derive_seed
-from pdd.trajectory import flatten_params, param_layout, unflatten
 
 STEPS, BATCH = 5, 6
 

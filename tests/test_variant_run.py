@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pdd.progressive import Schedule
-from pdd.variant_run import split_stage_ipcs
+from pdd.analyses.variant_run import split_stage_ipcs
+from pdd.core.progressive import Schedule
 
 
 def test_a_stage_count_shares_the_total_evenly():

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from pdd.data.checksum import CHUNK, verify
 from pdd.data.errors import DataFileError
 from pdd.data.registry import DatasetSpec, RemoteFile
-from pdd.io import atomic_path
+from pdd.infra.io import atomic_path
 
 MIRROR_ENV = "PDD_DATA_MIRROR"
 DOWNLOAD_TIMEOUT_S = 60

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 from pdd.data.errors import DataFileError
-from pdd.io import save_torch
+from pdd.infra.io import save_torch
 
 KEYS = ("train_x", "train_y", "test_x", "test_y", "class_names")
 

@@ -17,9 +17,9 @@ import torch
 from torch import Tensor
 from tqdm import tqdm
 
-from pdd import checkpoint as checkpoints
-from pdd.augment import DiffAugment
-from pdd.trajectory import Trajectory
+from pdd.core.augment import DiffAugment
+from pdd.core.trajectory import Trajectory
+from pdd.infra import checkpoint as checkpoints
 
 Scorer = Callable[[Tensor, float], float]
 CHECKPOINT_KEYS = {"iteration", "history", "images", "extra", "optimizers", "companions"}

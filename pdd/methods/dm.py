@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from pdd.infra.runtime import derive_seed
 from pdd.methods.base import Learnables, LoopConfig, StageResult, StageTask, optimise
 from pdd.methods.surrogate import MatchingNet, embedder, pool, real_class_batches
-from pdd.runtime import derive_seed
 
 
 @dataclass(frozen=True)

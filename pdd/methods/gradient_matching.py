@@ -21,10 +21,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from pdd.infra.runtime import derive_seed
 from pdd.methods.base import Learnables, LoopConfig, StageResult, StageTask, optimise
 from pdd.methods.multiformation import decode
 from pdd.methods.surrogate import MatchingNet, pool, real_class_batches
-from pdd.runtime import derive_seed
 
 
 def gradient_distance(real: list[Tensor], synthetic: list[Tensor]) -> Tensor:

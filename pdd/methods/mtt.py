@@ -19,7 +19,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.func import functional_call
 
-from pdd.augment import DiffAugment
+from pdd.core.augment import DiffAugment
+from pdd.core.trajectory import Trajectory, unflatten
+from pdd.infra.runtime import derive_seed
 from pdd.methods.base import (
     Learnables,
     LoopConfig,
@@ -28,8 +30,6 @@ from pdd.methods.base import (
     optimise,
 )
 from pdd.methods.unroll import unroll
-from pdd.runtime import derive_seed
-from pdd.trajectory import Trajectory, unflatten
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from pdd.core.trajectory import load_flat
 from pdd.data import sample_per_class
-from pdd.runtime import derive_seed
-from pdd.trajectory import load_flat
+from pdd.infra.runtime import derive_seed
 
 
 def real_class_batches(real_y: Tensor, per_class: int, seed: int) -> list[Tensor]:

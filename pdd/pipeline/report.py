@@ -7,7 +7,7 @@ go to `reports/<stage>[/<item>]/`, and its executed notebook to `reports/noteboo
 Checkpoints, expert trajectories and resumable state stay in the DVC cache. Downstream
 stages read the published sets and metrics, so an analysis can rerun from a fresh clone
 without redoing the distillation behind it. The cheap `report` stage only gathers what is
-published (pdd/results.py).
+published (pdd/analyses/results.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import json
 import shutil
 from pathlib import Path
 
-from pdd.paths import ROOT
+from pdd.infra.paths import ROOT
 
 PUBLISHED_SUFFIXES = (".json", ".csv", ".md", ".png", ".svg")
 SET_FILE = "stage_*.pt"  # a distilled stage, published beside its folder's manifest.json

@@ -9,13 +9,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pdd.buffers import ExpertConfig
-from pdd.context import Context, section
+from pdd.config.context import Context, section
+from pdd.core.buffers import ExpertConfig
+from pdd.core.progressive import Schedule, StageSetup
+from pdd.core.trajectory import Trajectory
+from pdd.infra.paths import work_dir
 from pdd.methods.mtt import MTTConfig, epochs_matched
 from pdd.methods.registry import build_distiller
-from pdd.paths import work_dir
-from pdd.progressive import Schedule, StageSetup
-from pdd.trajectory import Trajectory
 
 
 def plan_schedule(

@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from pdd.io import save_torch
+from pdd.infra.io import save_torch
 
 
 class FolderBusy(RuntimeError):

@@ -1,5 +1,6 @@
 """Score a saved distilled set on fresh networks, one per evaluation seed, sharded over
-torchrun workers: `[torchrun --nproc-per-node N] python -m pdd.score_set FOLDER [--net NAME]`.
+torchrun workers:
+`[torchrun --nproc-per-node N] python -m pdd.pipeline.score_set FOLDER [--net NAME]`.
 
 FOLDER is a set written by the pipeline (`artifacts/distill/<schedule>/`, or its published
 copy `reports/distill/<schedule>/`). The network, the evaluation protocol (`eval.*`) and the seeds
@@ -18,15 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-from pdd import paths
-from pdd.context import context_from
-from pdd.distributed import close_world, init_world, map_sharded
-from pdd.evaluate import progressive_evaluation, union_from_scratch
-from pdd.io import write_json
-from pdd.models import MODEL_NAMES
-from pdd.params import ParamsError, load_params, notebook_parameters
-from pdd.run import parse_overrides
-from pdd.synthetic import load_stages
+from pdd.config.context import context_from
+from pdd.config.params import ParamsError, load_params, notebook_parameters
+from pdd.core.evaluate import progressive_evaluation, union_from_scratch
+from pdd.core.models import MODEL_NAMES
+from pdd.core.synthetic import load_stages
+from pdd.infra import paths
+from pdd.infra.distributed import close_world, init_world, map_sharded
+from pdd.infra.io import write_json
+from pdd.pipeline.run import parse_overrides
 
 PROTOCOLS = ("progressive", "union")
 
@@ -72,7 +73,7 @@ def score(folder: Path, ctx, protocol: str, world) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pdd.score_set", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m pdd.pipeline.score_set", description=__doc__)
     parser.add_argument("folder", type=Path)
     parser.add_argument("--net", choices=MODEL_NAMES, help="architecture (default: net.name)")
     parser.add_argument("--protocol", choices=PROTOCOLS, default="progressive")

@@ -10,11 +10,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from pdd.augment import DiffAugment, DSAConfig, parse_strategy
+from pdd.core.augment import DiffAugment, DSAConfig, parse_strategy
+from pdd.core.models import get_model
+from pdd.core.train import TrainConfig
 from pdd.data import Splits, load_splits
-from pdd.models import get_model
-from pdd.runtime import derive_seed, setup
-from pdd.train import TrainConfig
+from pdd.infra.runtime import derive_seed, setup
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """`params.yaml` is the single source of every hyper-parameter; this module reads it,
-applies the profile overlays and validates it against the schema in `pdd.params_schema`.
+applies the profile overlays and validates it against the schema in `pdd.config.schema`.
 
 Layout of the file: the sections (`common`, `net`, `eval`, one per stage) hold the `default`
 profile, the real CPU run. `profiles.smoke` and `profiles.paper` are overlays that replace
@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from pdd.params_schema import SECTIONS, STAGE_SPLIT, Params
+from pdd.config.schema import SECTIONS, STAGE_SPLIT, Params
 
 __all__ = [
     "PROFILES",

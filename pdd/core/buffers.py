@@ -18,12 +18,12 @@ import torch
 from torch import Tensor, nn
 from tqdm import tqdm
 
-from pdd import checkpoint
-from pdd.augment import DiffAugment
+from pdd.core.augment import DiffAugment
+from pdd.core.train import TrainConfig, evaluate, train_classifier
+from pdd.core.trajectory import Trajectory, flatten_params, load_flat, param_layout
 from pdd.data import Splits, sample_per_class
-from pdd.runtime import derive_seed
-from pdd.train import TrainConfig, evaluate, train_classifier
-from pdd.trajectory import Trajectory, flatten_params, load_flat, param_layout
+from pdd.infra import checkpoint
+from pdd.infra.runtime import derive_seed
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from pdd import plots
 from pdd.data import ZCA, DatasetSpec, denormalize
-from pdd.io import read_json, save_torch, write_json
+from pdd.infra import plots
+from pdd.infra.io import read_json, save_torch, write_json
 from pdd.methods.multiformation import decode
 
 

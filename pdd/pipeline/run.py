@@ -1,9 +1,9 @@
-"""Run one pipeline stage: `python -m pdd.run <stage> [--profile P] [--set key=value ...]`.
+"""Run one pipeline stage: `python -m pdd <stage> [--profile P] [--set key=value ...]`.
 
 Params are validated first (one readable line and exit code 2 on any problem, before any
 work). Notebook stages execute `notebooks/<name>.py` with papermill (the executed copy in
 `artifacts/work/notebooks/`), then publish their results into `reports/<stage>[/<item>]/`
-and the notebook into `reports/notebooks/` (pdd/report.py); the cheap `report` stage
+and the notebook into `reports/notebooks/` (pdd/pipeline/report.py); the cheap `report` stage
 (notebook 09) gathers the published results into `reports/summary/` and `reports/README.md`.
 """
 
@@ -20,13 +20,13 @@ from typing import Any
 import yaml
 from papermill.exceptions import PapermillExecutionError
 
-from pdd import paths
+from pdd.config.params import STAGE_SPLIT, Params, ParamsError, load_params, notebook_parameters
+from pdd.core.progressive import SCHEDULES
 from pdd.data import DataFileError, prepare_dataset
-from pdd.io import write_json
-from pdd.notebook import execute
-from pdd.params import STAGE_SPLIT, Params, ParamsError, load_params, notebook_parameters
-from pdd.progressive import SCHEDULES
-from pdd.report import publish_file, publish_notebook, publish_stage
+from pdd.infra import paths
+from pdd.infra.io import write_json
+from pdd.pipeline.notebook import execute
+from pdd.pipeline.report import publish_file, publish_notebook, publish_stage
 
 # stage name -> (notebook file stem, its params section, upstream sections it also reads)
 # Every notebook also gets common, net and eval.
@@ -215,7 +215,7 @@ def parse_overrides(pairs: list[str], flag: str = "--set") -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pdd.run", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m pdd", description=__doc__.split("\n")[0])
     parser.add_argument("stage", choices=STAGES)
     parser.add_argument("--profile", help="smoke | default | paper (default: params.yaml)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="K=V")

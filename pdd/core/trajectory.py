@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from pdd import checkpoint
+from pdd.infra import checkpoint
 
 
 def flatten_params(model: nn.Module) -> Tensor:

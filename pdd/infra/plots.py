@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
 import torch  # noqa: E402
 
-from pdd.io import atomic_path  # noqa: E402
+from pdd.infra.io import atomic_path  # noqa: E402
 
 RC = {
     "pdf.fonttype": 42,

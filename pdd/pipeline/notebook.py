@@ -11,8 +11,8 @@ import jupytext
 import nbformat
 import papermill
 
-from pdd import machine
-from pdd.paths import ROOT
+from pdd.infra import machine
+from pdd.infra.paths import ROOT
 
 KERNEL = "python3"
 

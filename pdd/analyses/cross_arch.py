@@ -20,13 +20,13 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from pdd.augment import DiffAugment
+from pdd.core.augment import DiffAugment
+from pdd.core.evaluate import train_through_stages
+from pdd.core.synthetic import SyntheticStage, union
+from pdd.core.train import TrainConfig, evaluate
 from pdd.data import Splits
 from pdd.data.splits import sample_per_class
-from pdd.evaluate import train_through_stages
-from pdd.io import atomic_path, read_json
-from pdd.synthetic import SyntheticStage, union
-from pdd.train import TrainConfig, evaluate
+from pdd.infra.io import atomic_path, read_json
 
 PROTOCOLS = ("union", "progressive")
 
@@ -93,7 +93,7 @@ def cross_arch_rows(
     that architecture's factory. With `resume_dir`, each (network, set) pair's scores are
     kept there as they finish and read back by a rerun (a ResNet-18 pair takes ~20 min on
     a 2-core CPU); the folder must be keyed by everything else that shapes the scores
-    (`pdd.paths.work_dir`), and each entry also records its set's content digest."""
+    (`pdd.infra.paths.work_dir`), and each entry also records its set's content digest."""
     rows = []
     digests = {name: set_digest(stages) for name, stages in sets.items()} if resume_dir else {}
     for net, name in tqdm(list(product(nets, sets)), desc="network × set"):

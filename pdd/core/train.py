@@ -19,8 +19,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from tqdm import tqdm
 
-from pdd.augment import DiffAugment
-from pdd.runtime import derive_seed
+from pdd.core.augment import DiffAugment
+from pdd.infra.runtime import derive_seed
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@
   on S_1 ∪ … ∪ S_{i-1} (with that stage's learned step size), then on real data.
 - sequential: every stage is plain MTT on the original trajectories, ignoring the others.
 - union: one stage holding all P × ipc images per class (plain MTT at the total IPC).
-All three are evaluated the same progressive way (pdd.evaluate).
+All three are evaluated the same progressive way (pdd.core.evaluate).
 """
 
 from __future__ import annotations
@@ -19,17 +19,17 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from pdd import checkpoint
-from pdd.augment import DiffAugment
-from pdd.buffers import ExpertConfig, generate_buffers
+from pdd.core.augment import DiffAugment
+from pdd.core.buffers import ExpertConfig, generate_buffers
+from pdd.core.forgetting import correct_by_all
+from pdd.core.synthetic import SyntheticStage, union
+from pdd.core.train import TrainConfig, evaluate, predict, train_classifier
+from pdd.core.trajectory import Trajectory, flatten_params, load_flat
 from pdd.data import Splits, sample_per_class
-from pdd.forgetting import correct_by_all
+from pdd.infra import checkpoint
+from pdd.infra.runtime import derive_seed
 from pdd.methods.base import Distiller, StageTask
 from pdd.methods.multiformation import decode, encode_from_real
-from pdd.runtime import derive_seed
-from pdd.synthetic import SyntheticStage, union
-from pdd.train import TrainConfig, evaluate, predict, train_classifier
-from pdd.trajectory import Trajectory, flatten_params, load_flat
 
 SCHEDULES = ("progressive", "sequential", "union")
 

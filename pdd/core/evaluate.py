@@ -9,11 +9,11 @@ from dataclasses import replace
 
 from torch import nn
 
-from pdd.augment import DiffAugment
+from pdd.core.augment import DiffAugment
+from pdd.core.synthetic import SyntheticStage, union
+from pdd.core.train import SetScore, TrainConfig, evaluate, evaluate_synthetic_set, train_classifier
 from pdd.data import Splits
-from pdd.runtime import derive_seed
-from pdd.synthetic import SyntheticStage, union
-from pdd.train import SetScore, TrainConfig, evaluate, evaluate_synthetic_set, train_classifier
+from pdd.infra.runtime import derive_seed
 
 
 def train_through_stages(

@@ -1,6 +1,6 @@
 """The schema of `params.yaml`: one pydantic model per section, each field with its bounds.
 
-Validators phrase their errors for the user; `pdd.params` reads the file, applies the
+Validators phrase their errors for the user; `pdd.config.params` reads the file, applies the
 profile overlays and turns validation errors into one line per bad key.
 """
 
@@ -11,12 +11,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pdd.augment import parse_strategy
+from pdd.core.augment import parse_strategy
+from pdd.core.models import MODEL_NAMES, NORMS
+from pdd.core.progressive import SCHEDULES
 from pdd.data.registry import DATASET_NAMES
 from pdd.methods import METHODS
 from pdd.methods.unroll import UNROLLS
-from pdd.models import MODEL_NAMES, NORMS
-from pdd.progressive import SCHEDULES
 
 # A per-stage IPC split such as "2-8": positive IPCs joined by '-' (ablation.stage_ipcs).
 STAGE_SPLIT = re.compile(r"[1-9]\d*(-[1-9]\d*)+")

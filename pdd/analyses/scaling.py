@@ -13,10 +13,10 @@ import pandas as pd
 import torch
 from torch import nn
 
-from pdd.augment import DiffAugment
+from pdd.core.augment import DiffAugment
+from pdd.core.train import TrainConfig, evaluate_synthetic_set
 from pdd.data import Splits, sample_per_class
-from pdd.runtime import derive_seed
-from pdd.train import TrainConfig, evaluate_synthetic_set
+from pdd.infra.runtime import derive_seed
 
 
 def epochs_for_steps(set_size: int, batch_size: int, steps: int, max_epochs: int) -> int:

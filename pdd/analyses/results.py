@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pdd import machine
-from pdd.io import read_json
+from pdd.infra import machine
+from pdd.infra.io import read_json
 
 # ConvNet, CIFAR-10, IPC 10, from the papers (notes/method.md §6). PDD is reported over MTT
 # and IDC only; its best IPC-10 result (67.9) is the one over IDC (67.5, +0.4).

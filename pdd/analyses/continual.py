@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
-from pdd.augment import DiffAugment
+from pdd.core.augment import DiffAugment
+from pdd.core.train import TrainConfig, train_classifier
 from pdd.data import Splits
-from pdd.runtime import derive_seed
-from pdd.train import TrainConfig, train_classifier
+from pdd.infra.runtime import derive_seed
 
 
 def class_tasks(num_classes: int, num_tasks: int, seed: int) -> list[list[int]]:

@@ -12,15 +12,15 @@ from typing import Any
 
 import pandas as pd
 
-from pdd.buffers import load_buffers
-from pdd.context import Context
+from pdd.config.context import Context
+from pdd.config.distill_plan import plan_schedule
+from pdd.core.buffers import load_buffers
+from pdd.core.evaluate import progressive_evaluation
+from pdd.core.progressive import run_schedule
+from pdd.core.synthetic import SyntheticStage, load_stages, save_stages
 from pdd.data import Splits
-from pdd.distill_plan import plan_schedule
-from pdd.evaluate import progressive_evaluation
-from pdd.io import read_json
-from pdd.progressive import run_schedule
-from pdd.runtime import derive_seed
-from pdd.synthetic import SyntheticStage, load_stages, save_stages
+from pdd.infra.io import read_json
+from pdd.infra.runtime import derive_seed
 
 
 @dataclasses.dataclass
@@ -48,7 +48,7 @@ def distil_progressive(
     keep_learned: float | None = None,
 ) -> VariantSet:
     """PDD with the notebook parameters `p` (`distill_*` keys), saved into `out_dir`;
-    `later_data` and `keep_learned` as in `pdd.progressive.StageSetup`."""
+    `later_data` and `keep_learned` as in `pdd.core.progressive.StageSetup`."""
     experts = load_buffers(Path(p["artifacts_dir"]) / "buffers", p["buffers_num_experts"])
     plan, setup, work = plan_schedule(
         p,

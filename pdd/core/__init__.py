@@ -1,0 +1,2 @@
+"""The algorithm: networks, training, augmentation, expert trajectories, synthetic sets,
+the progressive schedule and its evaluation. Builds on infra, data and methods."""

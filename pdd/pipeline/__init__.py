@@ -1,0 +1,2 @@
+"""The pipeline: the stage registry, the stage runner (papermill), publication into
+reports/, and dvc.yaml generated from the registry."""
