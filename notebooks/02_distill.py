@@ -27,8 +27,6 @@
 # `history.csv`, `metrics.json`.
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
@@ -40,87 +38,32 @@ from pdd.core.progressive import run_schedule
 from pdd.core.synthetic import save_stages
 from pdd.infra import plots
 from pdd.infra.io import write_csv, write_json
+from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
-# data and run
-dataset = "fashion-mnist"
-seed = 0
-device = "auto"
-threads = 2
-data_mirror = None
-download = True
-val_per_class = 500
-zca = False
-# network
-net_name = "convnet"
-net_width = 32
-net_depth = None
-net_norm = "instance"
-# evaluation protocol
-eval_epochs = 300
-eval_lr = 0.01
-eval_momentum = 0.9
-eval_weight_decay = 0.0005
-eval_batch_size = 256
-eval_lr_decay_at = [0.5]
-eval_lr_decay_factor = 0.1
-eval_dsa = True
-eval_dsa_strategy = "color_crop_cutout_flip_scale_rotate"
-eval_dsa_flip = True
-eval_num_seeds = 5
-# expert buffers (their shape is needed to read them and for transitions)
-buffers_num_experts = 6
-buffers_epochs = 10
-buffers_lr_teacher = 0.01
-buffers_batch_size = 256
-buffers_examples_per_epoch = 6000
-# other base methods (used when method is not mtt)
-matching_iterations = 100
-matching_batch_real = 64
-matching_lr_img = 0.1
-matching_lr_net = 0.01
-matching_net_steps = 5
-matching_net_batch = 256
-matching_refresh_every = 10
-matching_idc_factor = 2
-dm_iterations = 200
-dm_batch_real = 128
-dm_lr_img = 1.0
-# this stage
-method = "mtt"
-stages = 5
-ipc_per_stage = 2
-schedules = ["progressive", "sequential", "union"]
-iterations = 150
-syn_steps = 20
-expert_epochs = 2
-max_start_epoch = 2
-batch_syn = 20
-lr_img = 1000.0
-lr_lr = 0.01
-eval_every = 50
-checkpoint_every = 25
-select_nets = 2
-select_epochs = 150
-transition_epochs = 300
-unroll = "graph"
-# per run (set by the runner)
-schedule = "progressive"
-prepared_dir = "data/prepared"
-artifacts_dir = "artifacts"
+params = None  # this stage's params.yaml sections, validated (None: read params.yaml)
+item = None  # this run's item: {"schedule": ...} (None: the default, progressive)
+workdir = "."  # the folder holding data/, artifacts/ and reports/
 
 # %%
-ctx = context_from(globals())
-experts = load_buffers(Path(artifacts_dir) / "buffers", buffers_num_experts)
+run = stage_inputs("distill", params, item, workdir)
+params, schedule, ws = run.params, run.item.schedule, run.workspace
+run
+
+# %%
+ctx = context_from(params, ws.prepared)
+experts = load_buffers(ws.artifacts / "buffers", params.buffers.num_experts)
+method = params.distill.method
 plan, setup, work = plan_schedule(
-    globals(),
+    params,
     ctx,
     method=method,
     schedule=schedule,
     experts=experts,
     work_name=f"distill-{schedule}",
+    artifacts=ws.artifacts,
 )
-out_dir = Path(artifacts_dir) / "distill" / schedule
+out_dir = ws.artifacts / "distill" / schedule
 distiller = setup.distiller
 print(f"{method} {schedule}: stage IPCs {plan.ipcs()}, {distiller.config.iterations} iterations")
 

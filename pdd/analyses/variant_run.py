@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import pandas as pd
 
 from pdd.config.context import Context
 from pdd.config.distill_plan import plan_schedule
+from pdd.config.schema import Distill
 from pdd.core.buffers import load_buffers
 from pdd.core.evaluate import progressive_evaluation
 from pdd.core.progressive import run_schedule
@@ -39,25 +39,31 @@ def reuse_published(published: Path, folder: str) -> VariantSet:
 
 
 def distil_progressive(
-    p: Mapping[str, Any],
+    params: Any,
     ctx: Context,
     *,
+    artifacts: str | Path,
     work_name: str,
     out_dir: Path,
+    distill: Distill | None = None,
+    stage_ipcs: tuple[int, ...] = (),
     later_data: Splits | None = None,
     keep_learned: float | None = None,
 ) -> VariantSet:
-    """PDD with the notebook parameters `p` (`distill_*` keys), saved into `out_dir`;
-    `later_data` and `keep_learned` as in `pdd.core.progressive.StageSetup`."""
-    experts = load_buffers(Path(p["artifacts_dir"]) / "buffers", p["buffers_num_experts"])
+    """PDD with the stage's params (`distill`: a varied copy of `params.distill`), saved into
+    `out_dir`; `later_data` and `keep_learned` as in `pdd.core.progressive.StageSetup`."""
+    distill = distill or params.distill
+    experts = load_buffers(Path(artifacts) / "buffers", params.buffers.num_experts)
     plan, setup, work = plan_schedule(
-        p,
+        params,
         ctx,
-        method=p["distill_method"],
+        method=distill.method,
         schedule="progressive",
         experts=experts,
         work_name=work_name,
-        prefix="distill_",
+        artifacts=artifacts,
+        distill=distill,
+        stage_ipcs=stage_ipcs,
     )
     setup = dataclasses.replace(setup, later_data=later_data, keep_learned=keep_learned)
     started = time.perf_counter()

@@ -1,15 +1,16 @@
-"""What every notebook builds from its parameters cell: the device, the dataset splits, the
+"""What every notebook builds from its params: the device, the dataset splits, the
 network factory, the evaluation protocol and DSA. One place, so all stages agree."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from pdd.config.schema import Eval
 from pdd.core.augment import DiffAugment, DSAConfig, parse_strategy
 from pdd.core.models import get_model
 from pdd.core.train import TrainConfig
@@ -40,37 +41,45 @@ class Context:
         ).to(self.device)
 
 
-def context_from(p: Mapping[str, Any]) -> Context:
-    """Build the context from a notebook's parameters (pass `globals()`)."""
-    device = setup(seed=p["seed"], threads=p["threads"], device=p["device"])
+def train_config(section: Eval) -> TrainConfig:
+    """The evaluation protocol of params.yaml's `eval` section as a training config."""
+    return TrainConfig(
+        epochs=section.epochs,
+        lr=section.lr,
+        momentum=section.momentum,
+        weight_decay=section.weight_decay,
+        batch_size=section.batch_size,
+        lr_decay_at=tuple(section.lr_decay_at),
+        lr_decay_factor=section.lr_decay_factor,
+    )
+
+
+def dsa_from(section: Eval) -> DiffAugment | None:
+    if not section.dsa:
+        return None
+    return DiffAugment(
+        DSAConfig(strategy=parse_strategy(section.dsa_strategy), flip=section.dsa_flip)
+    )
+
+
+def context_from(params: Any, prepared: str | Path) -> Context:
+    """Build the context from a stage's params (its `common`, `net` and `eval` sections)."""
+    common = params.common
+    device = setup(seed=common.seed, threads=common.threads, device=common.device)
     data = load_splits(
-        p["dataset"],
-        p["prepared_dir"],
-        val_per_class=p["val_per_class"],
-        seed=p["seed"],
-        zca=p["zca"],
+        common.dataset,
+        prepared,
+        val_per_class=common.val_per_class,
+        seed=common.seed,
+        zca=common.zca,
         device=device,
     )
-    eval_config = TrainConfig(
-        epochs=p["eval_epochs"],
-        lr=p["eval_lr"],
-        momentum=p["eval_momentum"],
-        weight_decay=p["eval_weight_decay"],
-        batch_size=p["eval_batch_size"],
-        lr_decay_at=tuple(p["eval_lr_decay_at"]),
-        lr_decay_factor=p["eval_lr_decay_factor"],
+    seeds = [derive_seed(common.seed, "eval", run) for run in range(params.eval.num_seeds)]
+    return Context(
+        device,
+        data,
+        params.net.model_dump(),
+        train_config(params.eval),
+        dsa_from(params.eval),
+        seeds,
     )
-    augment = None
-    if p["eval_dsa"]:
-        augment = DiffAugment(
-            DSAConfig(strategy=parse_strategy(p["eval_dsa_strategy"]), flip=p["eval_dsa_flip"])
-        )
-    net = {key: p[f"net_{key}"] for key in ("name", "width", "depth", "norm")}
-    seeds = [derive_seed(p["seed"], "eval", run) for run in range(p["eval_num_seeds"])]
-    return Context(device, data, net, eval_config, augment, seeds)
-
-
-def section(p: Mapping[str, Any], name: str) -> dict[str, Any]:
-    """An upstream section's parameters back as a dict (`matching_lr_img` -> `lr_img`)."""
-    prefix = f"{name}_"
-    return {key[len(prefix) :]: value for key, value in p.items() if key.startswith(prefix)}

@@ -1,10 +1,12 @@
 """`params.yaml` is the single source of every hyper-parameter; this module reads it,
 applies the profile overlays and validates it against the schema in `pdd.config.schema`.
 
-Layout of the file: the sections (`common`, `net`, `eval`, one per stage) hold the `default`
-profile, the real CPU run. `profiles.smoke` and `profiles.paper` are overlays that replace
-individual keys, and `profile:` picks the active one. A bad value in any profile stops the
-run before any work with one line naming the key and what is allowed.
+Layout: the sections of `params.yaml` (`common`, `net`, `eval`, one per stage) hold the
+`default` profile, the real CPU run. `profiles/<name>.yaml` beside it are overlays that
+replace individual keys (`profiles/default.yaml` replaces none), and `profile:` picks the
+active one. Each overlay is its own params file so that DVC tracks only the active one's
+sections (`profiles/${profile}.yaml` in dvc.yaml). A bad value in any profile stops the run
+before any work with one line naming the file, the key and what is allowed.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ __all__ = [
 ]
 
 PROFILES = ("smoke", "default", "paper")
-OVERLAY_PROFILES = ("smoke", "paper")
+PROFILES_FOLDER = "profiles"
 # Sections whose keys reach notebooks with a prefix (net.width -> net_width), so that names
 # shared by several sections (epochs, lr, ...) never collide in a parameters cell.
 PREFIXED_SECTIONS = ("net", "eval")
@@ -48,11 +50,11 @@ def load_params(
     overlay. Every profile is validated, so a typo anywhere fails early."""
     raw = _read_yaml(Path(path))
     active = _active_profile(raw, profile)
-    _check_foreach_lists(raw)
+    overlays = read_overlays(Path(path))
     for name in PROFILES:
         if name != active:
-            _validate(resolve_raw(raw, name), f"{path} (profile {name})")
-    merged = resolve_raw(raw, active)
+            _validate(resolve_raw(raw, overlays[name]), f"{path} (profile {name})")
+    merged = resolve_raw(raw, overlays[active])
     for dotted, value in (overrides or {}).items():
         _set_dotted(merged, dotted, value)
     return _validate(merged, f"{path} (profile {active})")
@@ -69,22 +71,36 @@ FOREACH_LISTS = (
 )
 
 
-def _check_foreach_lists(raw: dict[str, Any]) -> None:
-    for name, overlay in (raw.get("profiles") or {}).items():
+def overlay_file(params_file: Path, profile: str) -> Path:
+    return params_file.parent / PROFILES_FOLDER / f"{profile}.yaml"
+
+
+def read_overlays(params_file: Path) -> dict[str, dict[str, Any]]:
+    """Every profile's overlay, checked: each lists every section (DVC tracks them) and
+    none sets a foreach list (DVC expands those from params.yaml alone)."""
+    overlays = {}
+    for name in PROFILES:
+        path = overlay_file(params_file, name)
+        overlay = _read_yaml(path, allowed=SECTIONS)
+        missing = [section for section in SECTIONS if section not in overlay]
+        if missing:
+            raise ParamsError(
+                f"{path}: section {missing[0]!r} missing (write `{missing[0]}: {{}}`)"
+            )
         for section, key in FOREACH_LISTS:
-            if isinstance(overlay, dict) and key in (overlay.get(section) or {}):
+            if key in (overlay.get(section) or {}):
                 raise ParamsError(
-                    f"profiles.{name}.{section}.{key}: DVC's foreach reads the top-level "
+                    f"{path}: {section}.{key}: DVC's foreach reads params.yaml's "
                     f"{section}.{key} only; set it there (or with dvc exp run -S)"
                 )
+        overlays[name] = overlay
+    return overlays
 
 
-def resolve_raw(raw: dict[str, Any], profile: str) -> dict[str, Any]:
-    """The sections with the profile's overlay applied (the `default` profile has none)."""
+def resolve_raw(raw: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """The sections of params.yaml with a profile's overlay applied."""
     base = {key: copy.deepcopy(value) for key, value in raw.items() if key in SECTIONS}
-    if profile == "default":
-        return base
-    return _deep_merge(base, raw.get("profiles", {}).get(profile) or {})
+    return _deep_merge(base, {key: value or {} for key, value in overlay.items()})
 
 
 def notebook_parameters(
@@ -106,7 +122,7 @@ def notebook_parameters(
     return flat
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(path: Path, allowed: tuple[str, ...] = ("profile", *SECTIONS)) -> dict[str, Any]:
     if not path.is_file():
         raise ParamsError(f"{path}: file not found")
     try:
@@ -115,15 +131,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ParamsError(f"{path}: not valid YAML ({' '.join(str(error).split())})") from None
     if not isinstance(raw, dict):
         raise ParamsError(f"{path}: expected a mapping of sections at the top level")
-    unknown = sorted(set(raw) - {"profile", "profiles", *SECTIONS})
+    unknown = sorted(set(raw) - set(allowed))
     if unknown:
         raise ParamsError(
-            f"{path}: unknown top-level key {unknown[0]!r}; allowed: "
-            + ", ".join(["profile", "profiles", *SECTIONS])
+            f"{path}: unknown top-level key {unknown[0]!r}; allowed: " + ", ".join(allowed)
         )
-    overlays = raw.get("profiles") or {}
-    if not isinstance(overlays, dict) or set(overlays) - set(OVERLAY_PROFILES):
-        raise ParamsError(f"{path}: profiles: only {', '.join(OVERLAY_PROFILES)} may be defined")
     return raw
 
 

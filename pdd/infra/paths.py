@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -33,3 +34,27 @@ def work_dir(artifacts: str | Path, name: str, key: dict) -> Path:
 
     digest = hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
     return Path(artifacts) / "work" / f"{name}-{digest[:12]}"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A run's folders: the repository's by default, a scratch copy's for tests and smoke
+    runs. Relative roots stay relative, so executed notebooks name no machine."""
+
+    root: Path = Path(".")
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "data" / "raw"
+
+    @property
+    def prepared(self) -> Path:
+        return self.root / "data" / "prepared"
+
+    @property
+    def artifacts(self) -> Path:
+        return self.root / "artifacts"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"

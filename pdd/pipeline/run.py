@@ -13,88 +13,23 @@ import argparse
 import logging
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from papermill.exceptions import PapermillExecutionError
 
-from pdd.config.params import STAGE_SPLIT, Params, ParamsError, load_params, notebook_parameters
-from pdd.core.progressive import SCHEDULES
+from pdd.config.params import Params, ParamsError, load_params
 from pdd.data import DataFileError, prepare_dataset
 from pdd.infra import paths
 from pdd.infra.io import write_json
+from pdd.infra.paths import Workspace
+from pdd.pipeline import stages as registry
+from pdd.pipeline.inputs import stage_sections
 from pdd.pipeline.notebook import execute
 from pdd.pipeline.report import publish_file, publish_notebook, publish_stage
 
-# stage name -> (notebook file stem, its params section, upstream sections it also reads)
-# Every notebook also gets common, net and eval.
-NOTEBOOK_STAGES = {
-    "baselines": ("00_data_and_baselines", "baselines", ()),
-    "buffers": ("01_buffers", "buffers", ()),
-    "distill": ("02_distill", "distill", ("buffers", "matching", "dm")),
-    "evaluate": ("03_evaluate", "evaluate", ("distill",)),
-    "methods": ("04_methods", "methods", ("buffers", "distill", "matching", "dm", "evaluate")),
-    "ablation_stages": (
-        "05_ablation_stages",
-        "ablation",
-        ("buffers", "distill", "matching", "dm", "evaluate"),
-    ),
-    "scaling": ("05b_scaling", "scaling", ("buffers", "distill", "matching", "dm", "evaluate")),
-    "forgetting": ("06a_forgetting", "easy_drop", ("buffers",)),
-    "easy_drop": (
-        "06b_easy_drop",
-        "easy_drop",
-        ("buffers", "distill", "matching", "dm", "evaluate"),
-    ),
-    "cross_arch": ("07_cross_arch", "cross_arch", ("distill",)),
-    "continual": ("08_continual", "continual", ("distill",)),
-    "report": ("09_report", "common", ("distill", "methods", "ablation", "easy_drop")),
-}
-# Per-run choices that are not hyper-parameters (DVC foreach items, shards): name -> default.
-ITEMS = {
-    "buffers": {"shard": 0, "num_shards": 1},
-    "distill": {"schedule": "progressive"},
-    "methods": {"method": "dm"},
-    "ablation_stages": {"stages": 2},
-    "easy_drop": {"rate": 0.2},
-}
-VARIANT_ITEMS = ("schedule", "method", "stages", "rate")  # name the stage's output folder
-STAGES = ("data", *NOTEBOOK_STAGES)
-# Stages whose notebooks read what earlier stages published (sets, metrics) from reports/.
-READS_REPORTS = (
-    "evaluate",
-    "ablation_stages",
-    "scaling",
-    "easy_drop",
-    "cross_arch",
-    "continual",
-    "report",
-)
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """Output folders; all under the repository by default, elsewhere for tests."""
-
-    root: Path
-
-    @property
-    def raw(self) -> Path:
-        return self.root / "data" / "raw"
-
-    @property
-    def prepared(self) -> Path:
-        return self.root / "data" / "prepared"
-
-    @property
-    def artifacts(self) -> Path:
-        return self.root / "artifacts"
-
-    @property
-    def reports(self) -> Path:
-        return self.root / "reports"
+STAGES = tuple(s.name for s in registry.STAGES)
 
 
 def data_mirror(params: Params) -> Path | None:
@@ -116,35 +51,33 @@ def run_data(params: Params, workspace: Workspace) -> None:
 
 
 def run_notebook(
-    stage: str, params: Params, workspace: Workspace, items: dict[str, Any] | None = None
+    name: str, params: Params, workspace: Workspace, items: dict[str, Any] | None = None
 ) -> None:
-    stem, section, upstream = NOTEBOOK_STAGES[stage]
-    given = (items or {}) | (torchrun_shard() if stage == "buffers" else {})
-    chosen = stage_items(stage, given)
-    parameters = notebook_parameters(params, section, upstream) | chosen
-    parameters["prepared_dir"] = _relative(workspace.prepared)
-    parameters["artifacts_dir"] = _relative(workspace.artifacts)
-    if stage in READS_REPORTS:
-        parameters["reports_dir"] = _relative(workspace.reports)
-    variant = [str(value) for key, value in chosen.items() if key in VARIANT_ITEMS]
-    name = "_".join([stem, *variant])
+    stage = registry.stage(name)
+    given = (items or {}) | (torchrun_shard() if name == "buffers" else {})
+    chosen = registry.check_items(stage, given)
+    parameters = {
+        "params": stage_sections(params, name),
+        "item": chosen,
+        "workdir": _relative(workspace.root),
+    }
+    source = paths.NOTEBOOKS / f"{stage.notebook}.py"
+    item = chosen.get(stage.item)
+    executed = executed_notebook(workspace, stage.notebook_name(item))
     if chosen.get("num_shards", 1) > 1:  # a shard's share is gathered by the full run
         shard = f"shard{chosen['shard']}of{chosen['num_shards']}"
-        execute(
-            paths.NOTEBOOKS / f"{stem}.py",
-            executed_notebook(workspace, f"{name}_{shard}"),
-            parameters,
-        )
+        execute(source, executed_notebook(workspace, f"{stage.notebook}_{shard}"), parameters)
         return
-    executed = executed_notebook(workspace, name)
-    execute(paths.NOTEBOOKS / f"{stem}.py", executed, parameters)
-    if stage == "report":  # the gathered tables, and the landing page of reports/
+    execute(source, executed, parameters)
+    if name == "report":  # the gathered tables, and the landing page of reports/
         publish_stage(workspace.artifacts / "report" / "summary", workspace.reports / "summary")
         publish_file(workspace.artifacts / "report" / "README.md", workspace.reports / "README.md")
     else:
-        folder = Path(stage, *variant)
+        folder = stage.folder(item)
         publish_stage(workspace.artifacts / folder, workspace.reports / folder)
-    publish_notebook(executed, workspace.reports / "notebooks" / f"{name}.ipynb")
+    publish_notebook(
+        executed, workspace.reports / "notebooks" / f"{stage.notebook_name(item)}.ipynb"
+    )
 
 
 def executed_notebook(workspace: Workspace, name: str) -> Path:
@@ -156,44 +89,6 @@ def torchrun_shard() -> dict[str, int]:
     """Under `torchrun --nproc-per-node N`, this process's shard (RANK of WORLD_SIZE)."""
     size = int(os.environ.get("WORLD_SIZE", "1"))
     return {"shard": int(os.environ["RANK"]), "num_shards": size} if size > 1 else {}
-
-
-def stage_items(stage: str, given: dict[str, Any]) -> dict[str, Any]:
-    allowed = ITEMS.get(stage, {})
-    unknown = sorted(set(given) - set(allowed))
-    if unknown:
-        raise ParamsError(
-            f"--item {unknown[0]}: not an item of stage {stage}; "
-            f"allowed: {sorted(allowed) or 'none'}"
-        )
-    chosen = allowed | given
-    if stage == "distill" and chosen["schedule"] not in SCHEDULES:
-        raise ParamsError(
-            f"--item schedule={chosen['schedule']!r}; allowed: {', '.join(SCHEDULES)}"
-        )
-    if stage == "ablation_stages" and not _stage_count_or_split(chosen["stages"]):
-        raise ParamsError(
-            f"--item stages={chosen['stages']!r} must be a positive integer (P) or per-stage "
-            "IPCs joined by '-' (2-8)"
-        )
-    if stage == "easy_drop" and not (
-        chosen["rate"] == "correct-by-all"
-        or (isinstance(chosen["rate"], (int, float)) and 0 <= chosen["rate"] < 1)
-    ):
-        raise ParamsError(
-            f"--item rate={chosen['rate']!r} must be a fraction in [0, 1) or correct-by-all"
-        )
-    if stage == "buffers" and not 0 <= chosen["shard"] < chosen["num_shards"]:
-        raise ParamsError(f"--item shard={chosen['shard']} must be in 0..num_shards-1")
-    return chosen
-
-
-def _stage_count_or_split(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return value >= 1
-    return isinstance(value, str) and STAGE_SPLIT.fullmatch(value) is not None
 
 
 def _relative(path: Path) -> str:

@@ -1,0 +1,278 @@
+"""Every stage of the pipeline, declared once.
+
+A `Stage` is what `python -m pdd <stage>` runs: its notebook, the params sections it reads,
+the upstream files it reads and its per-run items. A `Variant` is one stage of `dvc.yaml`:
+a stage run once per item of a params list (DVC's `foreach`), or once with a fixed item.
+`dvc.yaml` is generated from this table (`python -m pdd.pipeline.dvcfile`), the runner, the
+report and the benchmarks read it, and the tests check that they agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+# Sections every notebook reads: the run, the network, the evaluation protocol.
+SHARED = ("common", "net", "eval")
+# The sections a distilling notebook reads to build its distiller and transitions.
+DISTILLING = (*SHARED, "buffers", "distill", "matching", "dm")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One stage of dvc.yaml: `foreach` over a params list, or one fixed item."""
+
+    name: str
+    foreach: tuple[str, str] | None = None  # (section, key) of the list DVC expands
+    item: Any = None  # the fixed item when there is no list
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    notebook: str | None  # notebooks/<notebook>.py; None: a plain Python stage
+    reads: tuple[str, ...]  # params sections the stage reads (and DVC tracks)
+    inputs: tuple[str, ...] = ()  # upstream outputs it reads (DVC deps)
+    items: dict[str, Any] = field(default_factory=dict)  # per-run choices -> defaults
+    item: str | None = None  # the item that names the output folder (foreach)
+    variants: tuple[Variant, ...] = ()  # dvc.yaml stages; default: one, named like the stage
+    list_keys: tuple[str, ...] = ()  # foreach lists the stage itself reads (dotted)
+
+    @property
+    def dvc_variants(self) -> tuple[Variant, ...]:
+        return self.variants or (Variant(self.name),)
+
+    def folder(self, item: Any = None) -> str:
+        """The stage's folder under artifacts/ and reports/ for one item."""
+        return self.name if item is None or self.item is None else f"{self.name}/{item}"
+
+    def notebook_name(self, item: Any = None) -> str:
+        """The executed notebook's name: the notebook stem, then the item."""
+        return self.notebook if item is None or self.item is None else f"{self.notebook}_{item}"
+
+
+PREPARED = "data/prepared"
+BUFFERS = "artifacts/buffers"
+
+STAGES: tuple[Stage, ...] = (
+    Stage("data", None, ("common",)),
+    Stage("baselines", "00_data_and_baselines", (*SHARED, "baselines"), (PREPARED,)),
+    Stage(
+        "buffers",
+        "01_buffers",
+        (*SHARED, "buffers"),
+        (PREPARED,),
+        items={"shard": 0, "num_shards": 1},
+    ),
+    Stage(
+        "distill",
+        "02_distill",
+        DISTILLING,
+        (PREPARED, BUFFERS),
+        items={"schedule": "progressive"},
+        item="schedule",
+        variants=(Variant("distill", foreach=("distill", "schedules")),),
+        list_keys=("distill.schedules",),
+    ),
+    Stage(
+        "evaluate",
+        "03_evaluate",
+        (*SHARED, "distill", "evaluate"),
+        (
+            PREPARED,
+            "reports/baselines/metrics.json",
+            "reports/buffers/metrics.json",
+            "reports/distill",
+        ),
+        list_keys=("distill.schedules",),
+    ),
+    Stage(
+        "methods",
+        "04_methods",
+        (*DISTILLING, "evaluate", "methods"),
+        (PREPARED, BUFFERS),
+        items={"method": "dm"},
+        item="method",
+        variants=(Variant("methods", foreach=("methods", "names")),),
+    ),
+    Stage(
+        "ablation_stages",
+        "05_ablation_stages",
+        (*DISTILLING, "evaluate", "ablation"),
+        (PREPARED, BUFFERS, "reports/distill"),
+        items={"stages": 2},
+        item="stages",
+        variants=(
+            Variant("ablation_stages", foreach=("ablation", "stage_counts")),
+            Variant("ablation_ipcs", foreach=("ablation", "stage_ipcs")),
+        ),
+    ),
+    Stage(
+        "scaling",
+        "05b_scaling",
+        (*DISTILLING, "evaluate", "scaling"),
+        (PREPARED, BUFFERS, "reports/evaluate/progressive.csv", "reports/forgetting/metrics.json"),
+    ),
+    Stage("forgetting", "06a_forgetting", (*SHARED, "buffers", "easy_drop"), (PREPARED,)),
+    Stage(
+        "easy_drop",
+        "06b_easy_drop",
+        (*DISTILLING, "evaluate", "easy_drop"),
+        (PREPARED, BUFFERS, "reports/distill", "artifacts/forgetting/easiness.pt"),
+        items={"rate": 0.2},
+        item="rate",
+        variants=(
+            Variant("easy_drop", foreach=("easy_drop", "drop_rates")),
+            Variant("easy_drop_correct", item="correct-by-all"),
+        ),
+    ),
+    Stage(
+        "cross_arch",
+        "07_cross_arch",
+        (*SHARED, "distill", "cross_arch"),
+        (PREPARED, "reports/distill"),
+    ),
+    Stage(
+        "continual",
+        "08_continual",
+        (*SHARED, "distill", "continual"),
+        (PREPARED, "reports/distill"),
+    ),
+    Stage(
+        "report",
+        "09_report",
+        (*SHARED, "distill", "methods", "ablation", "easy_drop"),
+        (
+            PREPARED,
+            "reports/data",
+            "reports/baselines",
+            "reports/buffers",
+            "reports/distill",
+            "reports/evaluate",
+            "reports/methods",
+            "reports/ablation_stages",
+            "reports/scaling",
+            "reports/forgetting",
+            "reports/easy_drop",
+            "reports/cross_arch",
+            "reports/continual",
+        ),
+        list_keys=(
+            "distill.schedules",
+            "methods.names",
+            "ablation.stage_counts",
+            "ablation.stage_ipcs",
+            "easy_drop.drop_rates",
+        ),
+    ),
+)
+
+
+@cache
+def by_name() -> dict[str, Stage]:
+    return {stage.name: stage for stage in STAGES}
+
+
+def stage(name: str) -> Stage:
+    return by_name()[name]
+
+
+def foreach_lists() -> tuple[tuple[str, str], ...]:
+    """Every params list DVC's foreach expands, as (section, key)."""
+    return tuple(variant.foreach for s in STAGES for variant in s.dvc_variants if variant.foreach)
+
+
+def outputs(stage: Stage, item: Any = None) -> dict[str, bool]:
+    """What one run of the stage writes: path -> cached by DVC (reports/ is git-tracked)."""
+    if stage.name == "data":
+        return {PREPARED: True, "reports/data": False}
+    if stage.name == "report":
+        published = {"reports/summary": False, "reports/README.md": False}
+    else:
+        published = {f"reports/{stage.folder(item)}": False}
+    notebook = f"reports/notebooks/{stage.notebook_name(item)}.ipynb"
+    return {f"artifacts/{stage.folder(item)}": True, **published, notebook: False}
+
+
+def expanded(params: Any) -> list[tuple[str, Stage, Any]]:
+    """(dvc.yaml stage name, stage, item) for every stage DVC would run with these params
+    (`foreach` lists read from them), each after the stages whose outputs it reads."""
+    runs = []
+    for s in STAGES:
+        for variant in s.dvc_variants:
+            if variant.foreach is None:
+                runs.append((variant.name, s, variant.item))
+                continue
+            section, key = variant.foreach
+            runs += [
+                (f"{variant.name}@{item}", s, item)
+                for item in getattr(getattr(params, section), key)
+            ]
+    return upstream_first(runs)
+
+
+def upstream_first(runs: list[tuple[str, Stage, Any]]) -> list[tuple[str, Stage, Any]]:
+    """Order runs so that each comes after every run whose outputs its inputs touch (an input
+    equal to, inside or above an output); ties keep the table's order."""
+
+    def touches(path: str, out: str) -> bool:
+        return path == out or path.startswith(out + "/") or out.startswith(path + "/")
+
+    def needs(run) -> set[str]:
+        _, s, _ = run
+        return {
+            other
+            for other, o_stage, o_item in runs
+            if o_stage is not s
+            and any(touches(i, o) for i in s.inputs for o in outputs(o_stage, o_item))
+        }
+
+    ordered, done = [], set()
+    while len(ordered) < len(runs):
+        ready = [run for run in runs if run[0] not in done and needs(run) <= done]
+        if not ready:
+            left = sorted(run[0] for run in runs if run[0] not in done)
+            raise ValueError(f"stages {left} read each other's outputs (a cycle)")
+        ordered.append(ready[0])
+        done.add(ready[0][0])
+    return ordered
+
+
+def check_items(stage: Stage, given: dict[str, Any]) -> dict[str, Any]:
+    """The stage's items with `given` applied, or one ParamsError naming the bad item."""
+    from pdd.config.params import ParamsError
+    from pdd.config.schema import STAGE_SPLIT
+    from pdd.core.progressive import SCHEDULES
+
+    unknown = sorted(set(given) - set(stage.items))
+    if unknown:
+        raise ParamsError(
+            f"--item {unknown[0]}: not an item of stage {stage.name}; "
+            f"allowed: {sorted(stage.items) or 'none'}"
+        )
+    chosen = stage.items | given
+    value = chosen.get(stage.item)
+    if stage.name == "distill" and value not in SCHEDULES:
+        raise ParamsError(f"--item schedule={value!r}; allowed: {', '.join(SCHEDULES)}")
+    if stage.name == "ablation_stages" and not _stage_count_or_split(value, STAGE_SPLIT):
+        raise ParamsError(
+            f"--item stages={value!r} must be a positive integer (P) or per-stage "
+            "IPCs joined by '-' (2-8)"
+        )
+    if stage.name == "easy_drop" and not (
+        value == "correct-by-all"
+        or (isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1)
+    ):
+        raise ParamsError(f"--item rate={value!r} must be a fraction in [0, 1) or correct-by-all")
+    if stage.name == "buffers" and not 0 <= chosen["shard"] < chosen["num_shards"]:
+        raise ParamsError(f"--item shard={chosen['shard']} must be in 0..num_shards-1")
+    return chosen
+
+
+def _stage_count_or_split(value: Any, split) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value >= 1
+    return isinstance(value, str) and split.fullmatch(value) is not None
