@@ -10,6 +10,7 @@ import yaml
 
 from benchmarks import device_smoke, paper_stage
 from pdd.infra.paths import ROOT
+from pdd.pipeline.stages import Stage, upstream_first
 
 LISTS = ["methods.names=[dm]", "ablation.stage_counts=[1,2]", "easy_drop.drop_rates=[0.0,0.5]"]
 
@@ -30,9 +31,10 @@ def test_every_stage_runs_once_after_the_stages_it_reads():
 
 
 def test_a_cycle_is_reported():
-    stages = [("a", "cmd", ["x"], ["y"]), ("b", "cmd", ["y"], ["x"])]
+    a = Stage("a", "a", (), inputs=("artifacts/b",))
+    b = Stage("b", "b", (), inputs=("artifacts/a",))
     with pytest.raises(ValueError, match="cycle"):
-        device_smoke._upstream_first(stages)
+        upstream_first([("a", a, None), ("b", b, None)])
 
 
 def test_paper_stage_cost_adds_up(tmp_path):

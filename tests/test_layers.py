@@ -53,8 +53,6 @@ def test_every_subpackage_has_a_layer():
 def test_nothing_imports_upward(path):
     own = path.parent.name
     upward = sorted(
-        module
-        for module in pdd_imports(path)
-        if LAYERS.get(layer_of(module), 99) > LAYERS[own]
+        module for module in pdd_imports(path) if LAYERS.get(layer_of(module), 99) > LAYERS[own]
     )
     assert not upward, f"{path.relative_to(ROOT)} ({own}) imports upward: {upward}"

@@ -8,23 +8,33 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pdd.config.params import PROFILES, ParamsError, load_params, notebook_parameters
+from pdd.config.params import PROFILES, ParamsError, load_params, overlay_file
+from pdd.config.schema import SECTIONS
 from pdd.infra.paths import NOTEBOOKS, PARAMS_FILE
+from pdd.pipeline import stages
+from pdd.pipeline.inputs import stage_inputs, stage_sections
 from pdd.pipeline.notebook import check_parameters
-from pdd.pipeline.run import (
-    ITEMS,
-    NOTEBOOK_STAGES,
-    READS_REPORTS,
-    main,
-    parse_overrides,
-    stage_items,
-)
+from pdd.pipeline.run import main, parse_overrides
 
-RUNNER_KEYS = {"prepared_dir": "data/prepared", "artifacts_dir": "artifacts"}
+RUNNER_KEYS = {"params", "item", "workdir"}
 
 
 def real_params() -> dict:
-    return yaml.safe_load(PARAMS_FILE.read_text())
+    """params.yaml with each profile's overlay file under `profiles.<name>`."""
+    tree = yaml.safe_load(PARAMS_FILE.read_text())
+    tree["profiles"] = {
+        name: yaml.safe_load(overlay_file(PARAMS_FILE, name).read_text()) for name in PROFILES
+    }
+    return tree
+
+
+def write_params(folder: Path, tree: dict) -> Path:
+    """params.yaml and profiles/<name>.yaml from a tree shaped like `real_params()`."""
+    (folder / "profiles").mkdir(exist_ok=True)
+    for name, overlay in tree.pop("profiles").items():
+        overlay_file(folder / "params.yaml", name).write_text(yaml.safe_dump(overlay))
+    (folder / "params.yaml").write_text(yaml.safe_dump(tree))
+    return folder / "params.yaml"
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -45,14 +55,32 @@ def test_overrides_apply_after_profile():
     assert params.eval.epochs == 3
 
 
-@pytest.mark.parametrize("stage", sorted(NOTEBOOK_STAGES))
-def test_every_param_reaches_its_notebook(stage):
-    stem, section, upstream = NOTEBOOK_STAGES[stage]
-    parameters = notebook_parameters(load_params(PARAMS_FILE), section, upstream) | RUNNER_KEYS
-    parameters |= ITEMS.get(stage, {})
-    if stage in READS_REPORTS:
-        parameters["reports_dir"] = "reports"
-    check_parameters(NOTEBOOKS / f"{stem}.py", parameters)  # raises on any mismatch
+NOTEBOOK_STAGES = [s for s in stages.STAGES if s.notebook]
+
+
+@pytest.mark.parametrize("stage", NOTEBOOK_STAGES, ids=lambda s: s.name)
+def test_every_notebook_takes_the_three_runner_parameters(stage):
+    check_parameters(NOTEBOOKS / f"{stage.notebook}.py", dict.fromkeys(RUNNER_KEYS))
+
+
+@pytest.mark.parametrize("stage", NOTEBOOK_STAGES, ids=lambda s: s.name)
+def test_injected_sections_validate_into_the_stage_model(stage, monkeypatch):
+    monkeypatch.chdir(NOTEBOOKS)  # stage_inputs returns to the repository root
+    injected = stage_sections(load_params(PARAMS_FILE, profile="smoke"), stage.name)
+    run = stage_inputs(stage.name, injected)
+    assert set(type(run.params).model_fields) == set(stage.reads)
+    assert vars(run.item) == stage.items
+    unread = next(section for section in SECTIONS if section not in stage.reads)
+    with pytest.raises(AttributeError):
+        getattr(run.params, unread)  # a section DVC does not track for this stage
+
+
+def test_without_injection_the_notebook_reads_params_yaml(monkeypatch):
+    monkeypatch.chdir(NOTEBOOKS)
+    run = stage_inputs("distill")
+    assert run.params.distill == load_params(PARAMS_FILE).distill
+    assert run.item.schedule == "progressive"
+    assert "syn_steps" in repr(run)  # the executed notebook shows every value
 
 
 def edit(path: str, value=None, *, delete: bool = False):
@@ -107,6 +135,7 @@ BAD_CASES = {
     "no experts": (edit("buffers.num_experts", 0), "buffers.num_experts"),
     "experts shorter than M + E": (edit("buffers.epochs", 2), "buffers.epochs"),
     "foreach list in an overlay": (edit("profiles.smoke.methods", {"names": ["dc"]}), "foreach"),
+    "overlay without a section": (edit("profiles.paper.dm", delete=True), "section 'dm'"),
     "split that is not IPCs": (edit("ablation.stage_ipcs", ["2-x"]), "ablation.stage_ipcs"),
     "scaling sizes repeat": (edit("scaling.real_ipcs", [10, 10]), "scaling.real_ipcs"),
     "keep probability one": (
@@ -114,7 +143,7 @@ BAD_CASES = {
         "easy_drop.correct_by_all_keep",
     ),
     "unknown profile": (edit("profile", "fast"), "profile"),
-    "unknown overlay profile": (edit("profiles.fast", {}), "profiles"),
+    "unknown section in an overlay": (edit("profiles.smoke.distil", {}), "distil"),
     "bad key in smoke overlay": (edit("profiles.smoke.eval.epochs", 0), "profile smoke"),
     "wrong type in paper overlay": (edit("profiles.paper.net.width", "wide"), "net.width"),
 }
@@ -123,8 +152,7 @@ BAD_CASES = {
 @pytest.mark.parametrize("case", sorted(BAD_CASES))
 def test_bad_params_give_one_line_naming_the_key(case, tmp_path):
     mutate, expected = BAD_CASES[case]
-    path = tmp_path / "params.yaml"
-    path.write_text(yaml.safe_dump(mutate(real_params())))
+    path = write_params(tmp_path, mutate(real_params()))
     with pytest.raises(ParamsError) as caught:
         load_params(path)
     message = str(caught.value)
@@ -141,8 +169,7 @@ def test_invalid_yaml_is_reported(tmp_path):
 
 @pytest.mark.parametrize("stage", ["data", "baselines", "report"])
 def test_runner_exits_nonzero_and_writes_nothing(stage, tmp_path, capsys):
-    bad = tmp_path / "params.yaml"
-    bad.write_text(yaml.safe_dump(edit("eval.epochs", 0)(real_params())))
+    bad = write_params(tmp_path, edit("eval.epochs", 0)(real_params()))
     workdir = tmp_path / "work"
     workdir.mkdir()
     code = main([stage, "--params", str(bad), "--workdir", str(workdir)])
@@ -174,7 +201,7 @@ def test_bad_override_is_reported(tmp_path, capsys):
 def test_runner_items_are_checked_before_any_work(stage, item, accepted):
     chosen = parse_overrides([item], "--item")
     if accepted:
-        assert stage_items(stage, chosen) == ITEMS[stage] | chosen
+        assert stages.check_items(stages.stage(stage), chosen) == stages.stage(stage).items | chosen
     else:
         with pytest.raises(ParamsError, match="--item"):
-            stage_items(stage, chosen)
+            stages.check_items(stages.stage(stage), chosen)

@@ -26,15 +26,11 @@ __all__ = [
     "Params",
     "ParamsError",
     "load_params",
-    "notebook_parameters",
     "resolve_raw",
 ]
 
 PROFILES = ("smoke", "default", "paper")
 PROFILES_FOLDER = "profiles"
-# Sections whose keys reach notebooks with a prefix (net.width -> net_width), so that names
-# shared by several sections (epochs, lr, ...) never collide in a parameters cell.
-PREFIXED_SECTIONS = ("net", "eval")
 
 
 class ParamsError(ValueError):
@@ -101,25 +97,6 @@ def resolve_raw(raw: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
     """The sections of params.yaml with a profile's overlay applied."""
     base = {key: copy.deepcopy(value) for key, value in raw.items() if key in SECTIONS}
     return _deep_merge(base, {key: value or {} for key, value in overlay.items()})
-
-
-def notebook_parameters(
-    params: Params, section: str, upstream: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    """The flat parameter dict a stage's notebook receives: `common` and the stage's own
-    section unprefixed; shared and `upstream` sections prefixed (`net_width`,
-    `buffers_epochs`)."""
-    flat: dict[str, Any] = dict(params.common.model_dump())
-    for shared in (*PREFIXED_SECTIONS, *upstream):
-        for key, value in getattr(params, shared).model_dump().items():
-            flat[f"{shared}_{key}"] = value
-    if section not in PREFIXED_SECTIONS and section != "common":
-        own = getattr(params, section).model_dump()
-        clashes = sorted(set(own) & set(flat))
-        if clashes:
-            raise ParamsError(f"{section}: keys {clashes} clash with common/net/eval keys")
-        flat.update(own)
-    return flat
 
 
 def _read_yaml(path: Path, allowed: tuple[str, ...] = ("profile", *SECTIONS)) -> dict[str, Any]:

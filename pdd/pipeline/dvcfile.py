@@ -138,7 +138,7 @@ def import_closure(source: Path) -> list[str]:
 def code_deps(stage: Stage) -> list[str]:
     if stage.notebook is None:
         entry = module_file(ENTRY[stage.name])
-        return [str(entry.relative_to(ROOT)), *import_closure(entry)]
+        return sorted({str(entry.relative_to(ROOT)), *import_closure(entry)})
     notebook = ROOT / "notebooks" / f"{stage.notebook}.py"
     return [f"notebooks/{stage.notebook}.py", *import_closure(notebook)]
 

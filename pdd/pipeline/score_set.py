@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from pdd.config.context import context_from
-from pdd.config.params import ParamsError, load_params, notebook_parameters
+from pdd.config.params import ParamsError, load_params
 from pdd.core.evaluate import progressive_evaluation, union_from_scratch
 from pdd.core.models import MODEL_NAMES
 from pdd.core.synthetic import load_stages
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.folder}: no manifest.json (not a saved set)", file=sys.stderr)
         return 2
     world = init_world()
-    ctx = context_from(notebook_parameters(params, "eval") | {"prepared_dir": args.prepared})
+    ctx = context_from(params, args.prepared)
     result = score(args.folder, ctx, args.protocol, world)
     if world.rank == 0:
         if args.out:

@@ -73,7 +73,6 @@ STAGES: tuple[Stage, ...] = (
         items={"schedule": "progressive"},
         item="schedule",
         variants=(Variant("distill", foreach=("distill", "schedules")),),
-        list_keys=("distill.schedules",),
     ),
     Stage(
         "evaluate",
@@ -210,6 +209,18 @@ def expanded(params: Any) -> list[tuple[str, Stage, Any]]:
                 for item in getattr(getattr(params, section), key)
             ]
     return upstream_first(runs)
+
+
+def publication_folders(params: Any) -> dict[str, str]:
+    """dvc.yaml stage name -> its folder under reports/, for every stage that publishes one
+    (all but the report), in the table's order (`foreach` lists read from `params`)."""
+    order = {s.name: index for index, s in enumerate(STAGES)}
+    runs = sorted(expanded(params), key=lambda run: order[run[1].name])
+    return {
+        name: s.folder(item)
+        for name, s, item in runs
+        if f"reports/{s.folder(item)}" in outputs(s, item)
+    }
 
 
 def upstream_first(runs: list[tuple[str, Stage, Any]]) -> list[tuple[str, Stage, Any]]:

@@ -1,0 +1,76 @@
+"""The stage registry is the one list of stages: dvc.yaml is generated from it, each stage's
+code deps are its notebook's real import closure, and its params the sections it reads."""
+
+from __future__ import annotations
+
+import yaml
+
+from pdd.config.params import FOREACH_LISTS, load_params
+from pdd.infra.paths import PARAMS_FILE, ROOT
+from pdd.pipeline import dvcfile, stages
+
+
+def committed() -> dict:
+    return yaml.safe_load((ROOT / "dvc.yaml").read_text())
+
+
+def test_committed_dvc_yaml_is_the_generated_one():
+    assert dvcfile.main(["--check"]) == 0, "run: python -m pdd.pipeline.dvcfile"
+
+
+def test_every_dvc_stage_comes_from_the_registry():
+    names = {variant.name for s in stages.STAGES for variant in s.dvc_variants}
+    assert set(committed()["stages"]) == names
+
+
+def test_the_registry_expands_exactly_the_lists_the_params_check_guards():
+    assert set(stages.foreach_lists()) == set(FOREACH_LISTS)
+
+
+def test_code_deps_follow_imports_through_other_modules():
+    # the notebook imports pdd.core.progressive, which imports pdd.core.forgetting
+    deps = dvcfile.code_deps(stages.stage("distill"))
+    assert "pdd/core/forgetting.py" in deps
+    assert "pdd/core/progressive.py" in deps
+    # the runner is not imported by a notebook: editing it invalidates no result
+    assert "pdd/pipeline/run.py" not in deps
+    assert "notebooks/02_distill.py" == deps[0]
+
+
+def test_import_closure_reads_function_level_imports(tmp_path):
+    source = tmp_path / "nb.py"
+    source.write_text("def f():\n    from pdd.infra import io\n    return io\n")
+    assert dvcfile.import_closure(source) == [
+        "pdd/__init__.py",
+        "pdd/infra/__init__.py",
+        "pdd/infra/io.py",
+    ]
+
+
+def test_params_are_the_sections_read_and_only_the_active_overlay():
+    distill = committed()["stages"]["distill"]["do"]["params"]
+    assert "profiles" not in distill  # editing another profile's overlay invalidates nothing
+    assert {"profiles/${profile}.yaml": list(stages.stage("distill").reads)} in distill
+    # a foreach list the stage does not read is left out: a new item leaves the others valid
+    methods = committed()["stages"]["methods"]["do"]["params"]
+    assert "methods.num_seeds" in methods and "methods" not in methods
+    assert "methods.names" not in methods
+    assert "methods" in committed()["stages"]["report"]["params"]
+
+
+def test_expanded_runs_come_upstream_first():
+    params = load_params(PARAMS_FILE)
+    names = [name for name, _, _ in stages.expanded(params)]
+    assert names.index("forgetting") < names.index("scaling")
+    assert names.index("distill@progressive") < names.index("evaluate")
+    assert names[0] == "data" and names[-1] == "report"
+    assert len(names) == len(set(names))
+
+
+def test_outputs_are_named_by_stage_and_item():
+    easy = stages.stage("easy_drop")
+    assert stages.outputs(easy, 0.2) == {
+        "artifacts/easy_drop/0.2": True,
+        "reports/easy_drop/0.2": False,
+        "reports/notebooks/06b_easy_drop_0.2.ipynb": False,
+    }
