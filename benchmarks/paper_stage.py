@@ -44,6 +44,7 @@ from pdd.data import DatasetSpec, get_spec
 from pdd.infra.paths import PARAMS_FILE
 from pdd.infra.runtime import setup
 from pdd.methods import mtt
+from pdd.methods.base import StageTask
 from pdd.pipeline.run import parse_overrides
 
 
@@ -140,18 +141,10 @@ def mtt_iteration_s(rig: Rig, iterations: int) -> float:
             checkpoint_every=count + 1,
             unroll=d.unroll,
         )
-        mtt.distill(
-            model,
-            experts,
-            images,
-            labels,
-            config,
-            frozen_images=frozen_x,
-            frozen_labels=frozen_y,
-            augment=rig.augment,
-            seed=0,
-            progress=False,
+        task = StageTask(
+            images, labels, frozen_x, frozen_y, [], experts, 0, augment=rig.augment, progress=False
         )
+        mtt.distill(model, config, task)
 
     timed(lambda: run(2), rig.device)  # warm-up: kernels, allocator
     return timed(lambda: run(iterations), rig.device) / iterations

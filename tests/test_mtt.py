@@ -21,7 +21,7 @@ from pdd.core.models import get_model
 from pdd.core.trajectory import Trajectory, flatten_params, load_flat, param_layout
 from pdd.data import Splits, get_spec
 from pdd.methods import mtt
-from pdd.methods.base import DistillationDiverged
+from pdd.methods.base import DistillationDiverged, StageTask
 
 SPEC = dataclasses.replace(get_spec("fashion-mnist"), image_size=8, num_classes=3)
 
@@ -168,19 +168,16 @@ def test_matching_loss_is_zero_when_the_student_reproduces_the_expert():
     assert far.item() == pytest.approx(1.0)
 
 
-def run_distill(experts, data, checkpoint=None, config=CONFIG, **kwargs):
+def run_distill(
+    experts, data, checkpoint=None, config=CONFIG, frozen_images=None, frozen_labels=None, **kw
+):
     images, labels = data.train_x[:6].clone(), data.train_y[:6].clone()
-    return mtt.distill(
-        make_model(0),
-        experts,
-        images,
-        labels,
-        config,
-        seed=1,
-        checkpoint=checkpoint,
-        progress=False,
-        **kwargs,
+    task = StageTask.alone(
+        images, labels, trajectories=experts, seed=1, checkpoint=checkpoint, progress=False, **kw
     )
+    if frozen_images is not None:
+        task = dataclasses.replace(task, frozen_images=frozen_images, frozen_labels=frozen_labels)
+    return mtt.distill(make_model(0), config, task)
 
 
 def test_distillation_moves_images_and_lr(experts):
@@ -226,9 +223,10 @@ def test_nan_in_images_is_caught_at_its_iteration(experts):
     images = data.train_x[:6].clone()
     images[0, 0, 0, 0] = math.nan
     with pytest.raises(DistillationDiverged, match="iteration 0"):
-        mtt.distill(
-            make_model(0), experts, images, data.train_y[:6], CONFIG, seed=1, progress=False
+        task = StageTask.alone(
+            images, data.train_y[:6], trajectories=experts, seed=1, progress=False
         )
+        mtt.distill(make_model(0), CONFIG, task)
 
 
 def test_exploding_unroll_is_caught_at_its_iteration(experts):

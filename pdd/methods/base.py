@@ -49,6 +49,14 @@ class StageTask:
     progress: bool = True
     eval_lr: float = 0.01  # step size stored with methods that do not learn one
 
+    @classmethod
+    def alone(cls, init_images: Tensor, labels: Tensor, **fields) -> StageTask:
+        """A task with no frozen earlier stages (and no starts unless given)."""
+        empty = init_images.new_zeros(0, *init_images.shape[1:])
+        fields.setdefault("starts", [])
+        fields.setdefault("trajectories", [])
+        return cls(init_images, labels, empty, labels.new_zeros(0), **fields)
+
 
 @dataclass
 class StageResult:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -87,36 +86,19 @@ def _batch_indices(size: int, batch: int, steps: int, generator: torch.Generator
     return list(torch.cat(permutations)[:needed].split(batch))
 
 
-def distill(
-    model: nn.Module,
-    trajectories: list[Trajectory],
-    init_images: Tensor,
-    labels: Tensor,
-    config: MTTConfig,
-    *,
-    frozen_images: Tensor | None = None,
-    frozen_labels: Tensor | None = None,
-    augment: DiffAugment | None = None,
-    score: Callable[[Tensor, float], float] | None = None,
-    seed: int,
-    checkpoint: Path | None = None,
-    progress: bool = True,
-) -> StageResult:
-    """Learn this stage's images (initialised from `init_images`) and step size.
+def distill(model: nn.Module, config: MTTConfig, task: StageTask) -> StageResult:
+    """Learn the task's images (initialised from `task.init_images`) and the step size,
+    matching `task.trajectories` with `task.frozen_images` in every unrolled pool.
 
-    `score(images, lr)` returns a validation accuracy; the best-scoring snapshot is kept.
-    With `checkpoint`, state is saved every `config.checkpoint_every` iterations and a
-    rerun resumes from it, reproducing the uninterrupted run exactly on CPU."""
+    `task.score(images, lr)` returns a validation accuracy; the best-scoring snapshot is
+    kept. With `task.checkpoint`, state is saved every `config.checkpoint_every` iterations
+    and a rerun resumes from it, reproducing the uninterrupted run exactly on CPU."""
+    trajectories, augment, seed = task.trajectories, task.augment, task.seed
     _check_config(config, trajectories)
-    images = init_images.detach().clone().requires_grad_(True)
+    images = task.init_images.detach().clone().requires_grad_(True)
     log_lr = torch.tensor(math.log(config.lr_init), device=images.device, requires_grad=True)
-    frozen_x = (
-        frozen_images.detach()
-        if frozen_images is not None
-        else images.new_zeros(0, *images.shape[1:])
-    )
-    frozen_y = frozen_labels if frozen_labels is not None else labels.new_zeros(0)
-    pool_labels = torch.cat([frozen_y, labels])
+    frozen_x = task.frozen_images.detach()
+    pool_labels = torch.cat([task.frozen_labels, task.labels])
 
     def loss_at(iteration: int) -> Tensor:
         it_seed = derive_seed(seed, "iteration", iteration)
@@ -151,19 +133,6 @@ def distill(
         extra={"log_lr": log_lr},
         check=step_size_check,
     )
-    task = StageTask(
-        init_images,
-        labels,
-        frozen_x,
-        frozen_y,
-        [],
-        trajectories,
-        seed,
-        checkpoint,
-        score,
-        augment,
-        progress,
-    )
     loop = LoopConfig(config.iterations, config.eval_every, config.checkpoint_every)
     return optimise(learn, loss_at, loop, task, desc="mtt")
 
@@ -179,20 +148,7 @@ class MTT:
     factor: int = 1
 
     def distill(self, task: StageTask) -> StageResult:
-        return distill(
-            self.make_model(0),
-            task.trajectories,
-            task.init_images,
-            task.labels,
-            self.config,
-            frozen_images=task.frozen_images,
-            frozen_labels=task.frozen_labels,
-            augment=task.augment,
-            score=task.score,
-            seed=task.seed,
-            checkpoint=task.checkpoint,
-            progress=task.progress,
-        )
+        return distill(self.make_model(0), self.config, task)
 
 
 def epochs_matched(max_start_epoch: int, expert_epochs: int) -> int:
