@@ -26,6 +26,7 @@ leaves out validation-set inference and checkpoint writes (seconds per stage).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import time
@@ -35,6 +36,7 @@ from pathlib import Path
 
 import torch
 
+from pdd.config.distill_plan import mtt_config
 from pdd.config.params import Params, load_params
 from pdd.core.augment import DiffAugment, DSAConfig, parse_strategy
 from pdd.core.models import get_model
@@ -128,18 +130,12 @@ def mtt_iteration_s(rig: Rig, iterations: int) -> float:
     images, labels = rig.labelled(d.ipc_per_stage)
 
     def run(count: int) -> None:
-        config = mtt.MTTConfig(
+        # no validation and no checkpoints: timed apart
+        config = dataclasses.replace(
+            mtt_config(d, rig.p.buffers),
             iterations=count,
-            syn_steps=d.syn_steps,
-            expert_epochs=d.expert_epochs,
-            max_start_epoch=d.max_start_epoch,
-            batch_syn=d.batch_syn,
-            lr_img=d.lr_img,
-            lr_lr=d.lr_lr,
-            lr_init=rig.p.buffers.lr_teacher,
-            eval_every=count + 1,  # no validation, no checkpoints: timed apart
+            eval_every=count + 1,
             checkpoint_every=count + 1,
-            unroll=d.unroll,
         )
         task = StageTask(
             images, labels, frozen_x, frozen_y, [], experts, 0, augment=rig.augment, progress=False

@@ -8,13 +8,30 @@ from pathlib import Path
 from typing import Any
 
 from pdd.config.context import Context
-from pdd.config.schema import Distill
+from pdd.config.schema import Buffers, Distill
 from pdd.core.buffers import ExpertConfig
 from pdd.core.progressive import Schedule, StageSetup
 from pdd.core.trajectory import Trajectory
 from pdd.infra.paths import work_dir
 from pdd.methods.mtt import MTTConfig, epochs_matched
 from pdd.methods.registry import build_distiller
+
+
+def mtt_config(distill: Distill, buffers: Buffers) -> MTTConfig:
+    """MTT's settings from the `distill` section; the step size starts at the experts'."""
+    return MTTConfig(
+        iterations=distill.iterations,
+        syn_steps=distill.syn_steps,
+        expert_epochs=distill.expert_epochs,
+        max_start_epoch=distill.max_start_epoch,
+        batch_syn=distill.batch_syn,
+        lr_img=distill.lr_img,
+        lr_lr=distill.lr_lr,
+        lr_init=buffers.lr_teacher,
+        eval_every=distill.eval_every,
+        checkpoint_every=distill.checkpoint_every,
+        unroll=distill.unroll,
+    )
 
 
 def plan_schedule(
@@ -37,19 +54,7 @@ def plan_schedule(
     d = distill or params.distill
     buffers = params.buffers
     plan = Schedule(schedule, d.stages, d.ipc_per_stage, tuple(stage_ipcs))
-    mtt = MTTConfig(
-        iterations=d.iterations,
-        syn_steps=d.syn_steps,
-        expert_epochs=d.expert_epochs,
-        max_start_epoch=d.max_start_epoch,
-        batch_syn=d.batch_syn,
-        lr_img=d.lr_img,
-        lr_lr=d.lr_lr,
-        lr_init=buffers.lr_teacher,
-        eval_every=d.eval_every,
-        checkpoint_every=d.checkpoint_every,
-        unroll=d.unroll,
-    )
+    mtt = mtt_config(d, buffers)
     distiller = build_distiller(
         method,
         make_model=ctx.make_model,
