@@ -23,103 +23,48 @@
 # buffers of the next stage.)
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 import torch
 
-from pdd.core.augment import DiffAugment, DSAConfig, parse_strategy
-from pdd.core.models import count_parameters, get_model
-from pdd.core.train import TrainConfig, evaluate_synthetic_set
-from pdd.data import denormalize, load_splits, sample_per_class
+from pdd.config.context import context_from
+from pdd.core.models import count_parameters
+from pdd.core.train import evaluate_synthetic_set
+from pdd.data import denormalize, sample_per_class
 from pdd.infra import plots
 from pdd.infra.io import write_csv, write_json
-from pdd.infra.runtime import derive_seed, setup
+from pdd.infra.runtime import derive_seed
+from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
-# data and run
-dataset = "fashion-mnist"
-seed = 0
-device = "auto"
-threads = 2
-data_mirror = None
-download = True
-val_per_class = 500
-zca = False
-# network
-net_name = "convnet"
-net_width = 32
-net_depth = None
-net_norm = "instance"
-# evaluation protocol
-eval_epochs = 300
-eval_lr = 0.01
-eval_momentum = 0.9
-eval_weight_decay = 0.0005
-eval_batch_size = 256
-eval_lr_decay_at = [0.5]
-eval_lr_decay_factor = 0.1
-eval_dsa = True
-eval_dsa_strategy = "color_crop_cutout_flip_scale_rotate"
-eval_dsa_flip = True
-eval_num_seeds = 5
-# this stage
-ipcs = [1, 10, 50]
-examples_per_class = 10
-# locations (set by the runner)
-prepared_dir = "data/prepared"
-artifacts_dir = "artifacts"
+params = None  # this stage's params.yaml sections, validated (None: read params.yaml)
+item = None  # this stage has no per-run item
+workdir = "."  # the folder holding data/, artifacts/ and reports/
 
 # %%
-torch_device = setup(seed=seed, threads=threads, device=device)
-out_dir = Path(artifacts_dir) / "baselines"
+run = stage_inputs("baselines", params, item, workdir)
+params, ws = run.params, run.workspace
+run
+
+# %%
+ctx = context_from(params, ws.prepared)
+common, net = params.common, params.net
+out_dir = ws.artifacts / "baselines"
 figures_dir = out_dir / "figures"
-data = load_splits(
-    dataset, prepared_dir, val_per_class=val_per_class, seed=seed, zca=zca, device=torch_device
-)
-spec = data.spec
-train_config = TrainConfig(
-    epochs=eval_epochs,
-    lr=eval_lr,
-    momentum=eval_momentum,
-    weight_decay=eval_weight_decay,
-    batch_size=eval_batch_size,
-    lr_decay_at=tuple(eval_lr_decay_at),
-    lr_decay_factor=eval_lr_decay_factor,
-)
-augment = (
-    DiffAugment(DSAConfig(strategy=parse_strategy(eval_dsa_strategy), flip=eval_dsa_flip))
-    if eval_dsa
-    else None
-)
-
-
-def make_model(model_seed: int) -> torch.nn.Module:
-    return get_model(
-        net_name,
-        in_channels=spec.channels,
-        num_classes=spec.num_classes,
-        image_size=spec.image_size,
-        width=net_width,
-        depth=net_depth,
-        norm=net_norm,
-        seed=model_seed,
-    ).to(torch_device)
-
-
-n_params = count_parameters(make_model(0))
-print(f"{dataset}: train {len(data.train_y)}, val {len(data.val_y)}, test {len(data.test_y)}")
-print(f"{net_name} (width {net_width}, norm {net_norm}): {n_params:,} parameters on {torch_device}")
+data, spec = ctx.data, ctx.data.spec
+n_params = count_parameters(ctx.make_model(0))
+sizes = f"train {len(data.train_y)}, val {len(data.val_y)}, test {len(data.test_y)}"
+print(f"{common.dataset}: {sizes}")
+print(f"{net.name} (width {net.width}, norm {net.norm}): {n_params:,} parameters on {ctx.device}")
 
 # %% [markdown]
 # ## Examples of every class (from the training split)
 
 # %%
 plots.apply_theme()
-picker = torch.Generator().manual_seed(derive_seed(seed, "examples"))
-example_idx = sample_per_class(data.train_y.cpu(), examples_per_class, picker)
+picker = torch.Generator().manual_seed(derive_seed(common.seed, "examples"))
+example_idx = sample_per_class(data.train_y.cpu(), params.baselines.examples_per_class, picker)
 examples = denormalize(data.train_x[example_idx].cpu(), spec, zca=data.zca)
 fig = plots.image_grid(examples, rows=spec.num_classes, titles=list(data.class_names))
 plots.save(fig, figures_dir / "class_examples")
@@ -133,25 +78,25 @@ fig
 
 # %%
 rows = []
-for ipc in ipcs:
-    for run in range(eval_num_seeds):
-        run_seed = derive_seed(seed, "baselines", ipc, run)
+for ipc in params.baselines.ipcs:
+    for draw in range(params.eval.num_seeds):
+        run_seed = derive_seed(common.seed, "baselines", ipc, draw)
         subset = sample_per_class(
             data.train_y.cpu(), ipc, torch.Generator().manual_seed(run_seed)
-        ).to(torch_device)
+        ).to(ctx.device)
         score = evaluate_synthetic_set(
             data.train_x[subset],
             data.train_y[subset],
-            make_model=make_model,
-            config=train_config,
+            make_model=ctx.make_model,
+            config=ctx.eval_config,
             seeds=[run_seed],
             test=(data.test_x, data.test_y),
             val=(data.val_x, data.val_y),
-            augment=augment,
+            augment=ctx.augment,
         )
         rows.append(
             {
-                "dataset": dataset,
+                "dataset": common.dataset,
                 "method": "random real",
                 "ipc": ipc,
                 "seed": run_seed,
@@ -161,7 +106,7 @@ for ipc in ipcs:
             }
         )
         print(
-            f"IPC {ipc:>3} run {run}: test {score.test_acc[0]:.2f} %  val {score.val_acc[0]:.2f} %"
+            f"IPC {ipc:>3} run {draw}: test {score.test_acc[0]:.2f} %  val {score.val_acc[0]:.2f} %"
         )
 results = pd.DataFrame(rows)
 write_csv(out_dir / "random_subsets.csv", results.drop(columns="train_seconds"))
@@ -178,9 +123,14 @@ summary
 
 # %%
 metrics = {
-    "dataset": dataset,
-    "net": {"name": net_name, "width": net_width, "norm": net_norm, "parameters": n_params},
-    "eval": {"epochs": eval_epochs, "lr": eval_lr, "dsa": eval_dsa, "seeds": eval_num_seeds},
+    "dataset": common.dataset,
+    "net": {"name": net.name, "width": net.width, "norm": net.norm, "parameters": n_params},
+    "eval": {
+        "epochs": params.eval.epochs,
+        "lr": params.eval.lr,
+        "dsa": params.eval.dsa,
+        "seeds": params.eval.num_seeds,
+    },
     "random_real": {
         f"ipc{ipc}": {
             "test_mean": row.test_mean,
@@ -201,7 +151,7 @@ fig, ax = plt.subplots(figsize=(3.4, 2.4), layout="constrained")
 sns.pointplot(
     data=results, x="ipc", y="test_acc", errorbar="sd", capsize=0.15, ax=ax, native_scale=False
 )
-ax.set(xlabel="images per class (random real)", ylabel="test accuracy (%)", title=dataset)
+ax.set(xlabel="images per class (random real)", ylabel="test accuracy (%)", title=common.dataset)
 sns.despine(fig)
 plots.save(fig, figures_dir / "random_subsets")
 fig

@@ -28,7 +28,6 @@
 
 # %%
 import shutil
-from pathlib import Path
 
 import pandas as pd
 from IPython.display import display
@@ -38,72 +37,50 @@ from pdd.core.buffers import ExpertConfig, expert_path, generate_buffers, load_b
 from pdd.core.models import count_parameters
 from pdd.infra.io import write_csv, write_json
 from pdd.infra.paths import work_dir
+from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
-# data and run
-dataset = "fashion-mnist"
-seed = 0
-device = "auto"
-threads = 2
-data_mirror = None
-download = True
-val_per_class = 500
-zca = False
-# network
-net_name = "convnet"
-net_width = 32
-net_depth = None
-net_norm = "instance"
-# evaluation protocol
-eval_epochs = 300
-eval_lr = 0.01
-eval_momentum = 0.9
-eval_weight_decay = 0.0005
-eval_batch_size = 256
-eval_lr_decay_at = [0.5]
-eval_lr_decay_factor = 0.1
-eval_dsa = True
-eval_dsa_strategy = "color_crop_cutout_flip_scale_rotate"
-eval_dsa_flip = True
-eval_num_seeds = 5
-# this stage
-num_experts = 6
-epochs = 10
-lr_teacher = 0.01
-batch_size = 256
-examples_per_epoch = 6000
-# per run (set by the runner)
-shard = 0
-num_shards = 1
-prepared_dir = "data/prepared"
-artifacts_dir = "artifacts"
+params = None  # this stage's params.yaml sections, validated (None: read params.yaml)
+item = None  # this run's item: {"shard": ..., "num_shards": ...} (None: the default, 0 of 1)
+workdir = "."  # the folder holding data/, artifacts/ and reports/
 
 # %%
-ctx = context_from(globals())
+run = stage_inputs("buffers", params, item, workdir)
+params, ws = run.params, run.workspace
+shard, num_shards = run.item.shard, run.item.num_shards
+run
+
+# %%
+ctx = context_from(params, ws.prepared)
+common, evals, buffers = params.common, params.eval, params.buffers
 config = ExpertConfig(
-    epochs=epochs, lr=lr_teacher, batch_size=batch_size, examples_per_epoch=examples_per_epoch
+    epochs=buffers.epochs,
+    lr=buffers.lr_teacher,
+    batch_size=buffers.batch_size,
+    examples_per_epoch=buffers.examples_per_epoch,
 )
 key = {
-    "dataset": dataset,
-    "seed": seed,
+    "dataset": common.dataset,
+    "seed": common.seed,
     "net": ctx.net,
     "config": config,
-    "zca": zca,
-    "val": val_per_class,
-    "dsa": [eval_dsa, eval_dsa_strategy, eval_dsa_flip],
+    "zca": common.zca,
+    "val": common.val_per_class,
+    "dsa": [evals.dsa, evals.dsa_strategy, evals.dsa_flip],
 }
-work = work_dir(artifacts_dir, "buffers", key)
-out_dir = Path(artifacts_dir) / "buffers"
-print(f"{num_experts} experts x {epochs} epochs, {count_parameters(ctx.make_model(0)):,} params")
+work = work_dir(ws.artifacts, "buffers", key)
+out_dir = ws.artifacts / "buffers"
+n_params = count_parameters(ctx.make_model(0))
+print(f"{buffers.num_experts} experts x {buffers.epochs} epochs, {n_params:,} params")
 print(f"resumable state in {work}")
 
 # %%
 generate_buffers(
     ctx.make_model,
-    num_experts,
+    buffers.num_experts,
     ctx.data,
     config,
-    seed=seed,
+    seed=common.seed,
     folder=work,
     augment=ctx.augment,
     shard=shard,
@@ -116,22 +93,23 @@ generate_buffers(
 # %%
 publishing = num_shards == 1  # a shard of an N-process run only trains its experts
 if publishing:
-    experts = load_buffers(work, num_experts)
+    experts = load_buffers(work, buffers.num_experts)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for index in range(num_experts):
+    for index in range(buffers.num_experts):
         shutil.copyfile(expert_path(work, index), expert_path(out_dir, index))
     rows = [{"expert": i, "seed": t.seed, **t.metrics} for i, t in enumerate(experts)]
     table = pd.DataFrame(rows)
     write_csv(out_dir / "experts.csv", table)
     metrics = {
-        "dataset": dataset,
+        "dataset": common.dataset,
         "full_data_reference": {
             "test_mean": table.test_acc.mean(),
             "test_std": table.test_acc.std(ddof=0),
             "val_mean": table.val_acc.mean(),
-            "n": num_experts,
-            "what": f"experts after {epochs} epochs of {examples_per_epoch or 'all'} real "
-            f"images, SGD lr {lr_teacher}, no momentum",
+            "n": buffers.num_experts,
+            "what": f"experts after {buffers.epochs} epochs of "
+            f"{buffers.examples_per_epoch or 'all'} real images, SGD lr {buffers.lr_teacher}, "
+            "no momentum",
         },
     }
     write_json(out_dir / "metrics.json", metrics)

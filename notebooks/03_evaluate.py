@@ -14,16 +14,15 @@
 # # 03 · Progressive evaluation: PDD against MTT
 #
 # The paper's protocol: one network trains on S_1, then continues (optimiser state kept)
-# on S_1 ∪ S_2, …, each stage for `stage_epochs` at its learned step size; accuracy after
-# every stage. Also a fresh network on the whole union. Every number is test accuracy, mean
-# ± std over `eval_num_seeds` networks; nothing here selects anything.
+# on S_1 ∪ S_2, …, each stage for `evaluate.stage_epochs` at its learned step size;
+# accuracy after every stage. Also a fresh network on the whole union. Every number is test
+# accuracy, mean ± std over `eval.num_seeds` networks; nothing here selects anything.
 #
 # Writes `artifacts/evaluate/`: `progressive.csv`, `union_from_scratch.csv`,
 # `headline.csv`, `metrics.json`, figures `accuracy_by_stage` and `stage_images_<schedule>`.
 
 # %%
 import dataclasses
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -36,66 +35,26 @@ from pdd.core.synthetic import grid_order, load_stages
 from pdd.data import denormalize
 from pdd.infra import plots
 from pdd.infra.io import read_json, write_csv, write_json
+from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
-# data and run
-dataset = "fashion-mnist"
-seed = 0
-device = "auto"
-threads = 2
-data_mirror = None
-download = True
-val_per_class = 500
-zca = False
-# network
-net_name = "convnet"
-net_width = 32
-net_depth = None
-net_norm = "instance"
-# evaluation protocol
-eval_epochs = 300
-eval_lr = 0.01
-eval_momentum = 0.9
-eval_weight_decay = 0.0005
-eval_batch_size = 256
-eval_lr_decay_at = [0.5]
-eval_lr_decay_factor = 0.1
-eval_dsa = True
-eval_dsa_strategy = "color_crop_cutout_flip_scale_rotate"
-eval_dsa_flip = True
-eval_num_seeds = 5
-# distillation (to find its outputs and name the setting)
-distill_method = "mtt"
-distill_stages = 5
-distill_ipc_per_stage = 2
-distill_schedules = ["progressive", "sequential", "union"]
-distill_iterations = 150
-distill_syn_steps = 20
-distill_expert_epochs = 2
-distill_max_start_epoch = 2
-distill_batch_syn = 20
-distill_lr_img = 1000.0
-distill_lr_lr = 0.01
-distill_eval_every = 50
-distill_checkpoint_every = 25
-distill_select_nets = 2
-distill_select_epochs = 150
-distill_transition_epochs = 300
-distill_unroll = "graph"
-# this stage
-stage_epochs = 300
-# locations (set by the runner)
-prepared_dir = "data/prepared"
-artifacts_dir = "artifacts"
-reports_dir = "reports"  # the published sets and metrics of the earlier stages
+params = None  # this stage's params.yaml sections, validated (None: read params.yaml)
+item = None  # this stage has no per-run item
+workdir = "."  # the folder holding data/, artifacts/ and reports/
 
 # %%
-ctx = context_from(globals())
-published = Path(reports_dir)
-out_dir = Path(artifacts_dir) / "evaluate"
-stage_config = dataclasses.replace(ctx.eval_config, epochs=stage_epochs)
-sets = {name: load_stages(published / "distill" / name) for name in distill_schedules}
-total_ipc = distill_stages * distill_ipc_per_stage
+run = stage_inputs("evaluate", params, item, workdir)
+params, ws = run.params, run.workspace
+run
+
+# %%
+ctx = context_from(params, ws.prepared)
+distill = params.distill
+published = ws.reports  # the published sets and metrics of the earlier stages
+out_dir = ws.artifacts / "evaluate"
+stage_config = dataclasses.replace(ctx.eval_config, epochs=params.evaluate.stage_epochs)
+sets = {name: load_stages(published / "distill" / name) for name in distill.schedules}
+total_ipc = distill.stages * distill.ipc_per_stage
 print({name: [s.ipc for s in stages] for name, stages in sets.items()})
 
 # %% [markdown]
@@ -118,7 +77,7 @@ progressive = pd.DataFrame(rows)
 write_csv(out_dir / "progressive.csv", progressive)
 
 # %% [markdown]
-# ## A fresh network on the whole union (eval_epochs, last stage's step size)
+# ## A fresh network on the whole union (eval.epochs, last stage's step size)
 
 # %%
 scratch = {
@@ -153,7 +112,7 @@ final_rows = progressive[progressive.stage == last_stage].set_index("schedule")
 baselines = read_json(published / "baselines" / "metrics.json")["random_real"]
 reference = read_json(published / "buffers" / "metrics.json")["full_data_reference"]
 LABELS = {
-    "union": f"{distill_method.upper()} (union, one stage)",
+    "union": f"{distill.method.upper()} (union, one stage)",
     "sequential": "sequential stages",
     "progressive": "PDD (progressive)",
 }
@@ -168,7 +127,7 @@ if f"ipc{total_ipc}" in baselines:
             "n": random_real["n"],
         }
     )
-for name in distill_schedules:
+for name in distill.schedules:
     accs = final_rows.loc[[name]].test_acc
     table.append(
         {
@@ -189,16 +148,20 @@ table.append(
 headline = pd.DataFrame(table)
 write_csv(out_dir / "headline.csv", headline)
 metrics = {
-    "dataset": dataset,
+    "dataset": params.common.dataset,
     "total_ipc": total_ipc,
-    "stages": distill_stages,
+    "stages": distill.stages,
     "headline": {
         row["method"]: {k: row[k] for k in ("test_mean", "test_std", "n")} for row in table
     },
     "union_from_scratch": {
         n: {"test_mean": sc.mean, "test_std": sc.std} for n, sc in scratch.items()
     },
-    "eval": {"stage_epochs": stage_epochs, "dsa": eval_dsa, "seeds": eval_num_seeds},
+    "eval": {
+        "stage_epochs": params.evaluate.stage_epochs,
+        "dsa": params.eval.dsa,
+        "seeds": params.eval.num_seeds,
+    },
 }
 if "progressive" in sets and "union" in sets:
     gap = (
@@ -230,7 +193,7 @@ sns.lineplot(
 ax.set(
     xlabel="images per class so far",
     ylabel="test accuracy (%)",
-    title=f"{dataset}: progressive evaluation",
+    title=f"{params.common.dataset}: progressive evaluation",
 )
 plots.save(fig, out_dir / "figures" / "accuracy_by_stage")
 fig

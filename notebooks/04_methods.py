@@ -26,7 +26,6 @@
 
 # %%
 import dataclasses
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -40,89 +39,34 @@ from pdd.core.progressive import run_schedule
 from pdd.core.synthetic import save_stages
 from pdd.infra import plots
 from pdd.infra.io import write_csv, write_json
+from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
-seed = 0
-dataset = "fashion-mnist"
-device = "auto"
-threads = 2
-data_mirror = None
-download = True
-val_per_class = 500
-zca = False
-net_name = "convnet"
-net_width = 32
-net_depth = None
-net_norm = "instance"
-eval_epochs = 300
-eval_lr = 0.01
-eval_momentum = 0.9
-eval_weight_decay = 0.0005
-eval_batch_size = 256
-eval_lr_decay_at = [0.5]
-eval_lr_decay_factor = 0.1
-eval_dsa = True
-eval_dsa_strategy = "color_crop_cutout_flip_scale_rotate"
-eval_dsa_flip = True
-eval_num_seeds = 5
-buffers_num_experts = 6
-buffers_epochs = 10
-buffers_lr_teacher = 0.01
-buffers_batch_size = 256
-buffers_examples_per_epoch = 6000
-distill_method = "mtt"
-distill_stages = 5
-distill_ipc_per_stage = 2
-distill_schedules = ["progressive", "sequential", "union"]
-distill_iterations = 150
-distill_syn_steps = 20
-distill_expert_epochs = 2
-distill_max_start_epoch = 2
-distill_batch_syn = 20
-distill_lr_img = 1000.0
-distill_lr_lr = 0.01
-distill_eval_every = 50
-distill_checkpoint_every = 25
-distill_select_nets = 2
-distill_select_epochs = 150
-distill_transition_epochs = 300
-distill_unroll = "graph"
-matching_iterations = 100
-matching_batch_real = 64
-matching_lr_img = 0.1
-matching_lr_net = 0.01
-matching_net_steps = 5
-matching_net_batch = 256
-matching_refresh_every = 10
-matching_idc_factor = 2
-dm_iterations = 200
-dm_batch_real = 128
-dm_lr_img = 1.0
-evaluate_stage_epochs = 300
-names = ["dm", "dsa", "dc", "idc"]
-num_seeds = 3
-# per run (set by the runner)
-method = "dm"
-prepared_dir = "data/prepared"
-artifacts_dir = "artifacts"
+params = None  # this stage's params.yaml sections, validated (None: read params.yaml)
+item = None  # this run's item: {"method": ...} (None: the default, dm)
+workdir = "."  # the folder holding data/, artifacts/ and reports/
 
 # %%
-ctx = context_from(globals())
-artifacts = Path(artifacts_dir)
-out_dir = artifacts / "methods" / method
-experts = load_buffers(artifacts / "buffers", buffers_num_experts)
+run = stage_inputs("methods", params, item, workdir)
+params, method, ws = run.params, run.item.method, run.workspace
+run
+
+# %%
+ctx = context_from(params, ws.prepared)
+out_dir = ws.artifacts / "methods" / method
+experts = load_buffers(ws.artifacts / "buffers", params.buffers.num_experts)
 SCHEDULES = ("union", "progressive")
 
 
 def distil(schedule: str) -> list:
     plan, setup, work = plan_schedule(
-        globals(),
+        params,
         ctx,
         method=method,
         schedule=schedule,
         experts=experts,
         work_name=f"methods-{method}-{schedule}",
-        prefix="distill_",
+        artifacts=ws.artifacts,
     )
     iterations = setup.distiller.config.iterations
     print(f"{method} {schedule}: stage IPCs {plan.ipcs()}, {iterations} iterations")
@@ -141,14 +85,14 @@ seconds
 # ## Progressive evaluation of both sets
 
 # %%
-stage_config = dataclasses.replace(ctx.eval_config, epochs=evaluate_stage_epochs)
+stage_config = dataclasses.replace(ctx.eval_config, epochs=params.evaluate.stage_epochs)
 rows = []
 for name, stages in sets.items():
     for row in progressive_evaluation(
         stages,
         make_model=ctx.make_model,
         config=stage_config,
-        seeds=ctx.eval_seeds[:num_seeds],
+        seeds=ctx.eval_seeds[: params.methods.num_seeds],
         data=ctx.data,
         augment=ctx.augment,
     ):
@@ -170,9 +114,9 @@ for name in SCHEDULES:
     }
 metrics = {
     "method": method,
-    "dataset": dataset,
-    "total_ipc": distill_stages * distill_ipc_per_stage,
-    "stages": distill_stages,
+    "dataset": params.common.dataset,
+    "total_ipc": params.distill.stages * params.distill.ipc_per_stage,
+    "stages": params.distill.stages,
     "factor": sets["union"][0].factor,
     "results": table,
     "pdd_minus_alone": table[LABELS["progressive"]]["test_mean"]
@@ -198,5 +142,9 @@ sns.lineplot(
     errorbar="sd",
     ax=ax,
 )
-ax.set(xlabel="images per class so far", ylabel="test accuracy (%)", title=f"{dataset}: {method}")
+ax.set(
+    xlabel="images per class so far",
+    ylabel="test accuracy (%)",
+    title=f"{params.common.dataset}: {method}",
+)
 plots.save(fig, out_dir / "figures" / "accuracy_by_stage")

@@ -14,15 +14,16 @@
 # # 05b · Scaling: grow the set with more stages, toward 5–8 % of the data
 #
 # The paper's claim: PDD can keep adding stages, and reaches about 90 % of full-data
-# accuracy with 5–8 % of the training data. Here PDD runs `stages` stages of
-# `ipc_per_stage` images per class (each `iterations` iterations of the base method, with
-# `batch_syn` images per unrolled step), and every prefix S_1 ∪ … ∪ S_i is scored
-# progressively, as in notebook 03. The main run's prefixes (IPC 2, 4, …) join the curve
-# from `reports/evaluate/`. Random real subsets of the same and of larger sizes, up to the
-# largest of `real_ipcs`, are the reference curve; each trains a fresh network for the
-# evaluation protocol's epochs or about `real_steps` optimiser steps, whichever is fewer
-# (the large subsets' CPU cost). The full-data reference is the network notebook 06a
-# trained on the whole training split (`reports/forgetting/metrics.json`).
+# accuracy with 5–8 % of the training data. Here PDD runs `scaling.stages` stages of
+# `scaling.ipc_per_stage` images per class (each `scaling.iterations` iterations of the base
+# method, with `scaling.batch_syn` images per unrolled step), and every prefix
+# S_1 ∪ … ∪ S_i is scored progressively, as in notebook 03. The main run's prefixes (IPC 2,
+# 4, …) join the curve from `reports/evaluate/`. Random real subsets of the same and of
+# larger sizes, up to the largest of `scaling.real_ipcs`, are the reference curve; each
+# trains a fresh network for the evaluation protocol's epochs or about `scaling.real_steps`
+# optimiser steps, whichever is fewer (the large subsets' CPU cost). The full-data
+# reference is the network notebook 06a trained on the whole training split
+# (`reports/forgetting/metrics.json`).
 #
 # The CPU default grows the set to a small fraction of a percent; the `paper` profile
 # holds the settings that reach the paper's range on a GPU.
@@ -32,8 +33,6 @@
 # `scaling`.
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
@@ -48,114 +47,56 @@ from pdd.analyses.variant_run import distil_progressive, score_progressively
 from pdd.config.context import context_from
 from pdd.infra import plots
 from pdd.infra.io import read_json, write_csv, write_json
+from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
-# data and run
-seed = 0
-dataset = "fashion-mnist"
-device = "auto"
-threads = 2
-data_mirror = None
-download = True
-val_per_class = 500
-zca = False
-# network
-net_name = "convnet"
-net_width = 32
-net_depth = None
-net_norm = "instance"
-# evaluation protocol
-eval_epochs = 300
-eval_lr = 0.01
-eval_momentum = 0.9
-eval_weight_decay = 0.0005
-eval_batch_size = 256
-eval_lr_decay_at = [0.5]
-eval_lr_decay_factor = 0.1
-eval_dsa = True
-eval_dsa_strategy = "color_crop_cutout_flip_scale_rotate"
-eval_dsa_flip = True
-eval_num_seeds = 5
-# buffers (the main run this stage grows)
-buffers_num_experts = 6
-buffers_epochs = 10
-buffers_lr_teacher = 0.01
-buffers_batch_size = 256
-buffers_examples_per_epoch = 6000
-# distill (the main run this stage grows)
-distill_method = "mtt"
-distill_stages = 5
-distill_ipc_per_stage = 2
-distill_schedules = ["progressive", "sequential", "union"]
-distill_iterations = 150
-distill_syn_steps = 20
-distill_expert_epochs = 2
-distill_max_start_epoch = 2
-distill_batch_syn = 20
-distill_lr_img = 1000.0
-distill_lr_lr = 0.01
-distill_eval_every = 50
-distill_checkpoint_every = 25
-distill_select_nets = 2
-distill_select_epochs = 150
-distill_transition_epochs = 300
-distill_unroll = "graph"
-# matching (the main run this stage grows)
-matching_iterations = 100
-matching_batch_real = 64
-matching_lr_img = 0.1
-matching_lr_net = 0.01
-matching_net_steps = 5
-matching_net_batch = 256
-matching_refresh_every = 10
-matching_idc_factor = 2
-# dm (the main run this stage grows)
-dm_iterations = 200
-dm_batch_real = 128
-dm_lr_img = 1.0
-# evaluate (the main run this stage grows)
-evaluate_stage_epochs = 300
-# this stage
-stages = 2
-ipc_per_stage = 10
-iterations = 100
-batch_syn = 50
-real_ipcs = [10, 20, 100, 440]
-real_steps = 300
-num_seeds = 3
-# locations (set by the runner)
-prepared_dir = "data/prepared"
-artifacts_dir = "artifacts"
-reports_dir = "reports"  # the main run's curve and the full-data reference
+params = None  # this stage's params.yaml sections, validated (None: read params.yaml)
+item = None  # this stage has no per-run item
+workdir = "."  # the folder holding data/, artifacts/ and reports/
+
+# %%
+run = stage_inputs("scaling", params, item, workdir)
+params, ws = run.params, run.workspace
+run
 
 # %%
 PAPER_TARGET = 0.9  # the paper's claim: 90 % of full-data accuracy
-ctx = context_from(globals())
-published = Path(reports_dir)
-out_dir = Path(artifacts_dir) / "scaling"
+scaling = params.scaling
+ctx = context_from(params, ws.prepared)
+published = ws.reports  # the main run's curve and the full-data reference
+out_dir = ws.artifacts / "scaling"
 train_size, num_classes = len(ctx.data.train_y), ctx.data.spec.num_classes
 reference = read_json(published / "forgetting" / "metrics.json")
 full_data_acc = reference["test_acc"]
-grown = f"PDD ({stages} stages × IPC {ipc_per_stage})"
+grown_ipc = scaling.stages * scaling.ipc_per_stage
+grown = f"PDD ({scaling.stages} stages × IPC {scaling.ipc_per_stage})"
 print(
     f"full data: {full_data_acc:.2f} % ({reference['epochs']} epochs on {train_size} images); "
-    f"PDD grows to IPC {stages * ipc_per_stage} "
-    f"({100 * stages * ipc_per_stage * num_classes / train_size:.2f} % of the training split)"
+    f"PDD grows to IPC {grown_ipc} "
+    f"({100 * grown_ipc * num_classes / train_size:.2f} % of the training split)"
 )
 
 # %% [markdown]
 # ## PDD, stage by stage
 
 # %%
-varied = globals() | {
-    "distill_stages": stages,
-    "distill_ipc_per_stage": ipc_per_stage,
-    "distill_iterations": iterations,
-    "distill_batch_syn": batch_syn,
-}
-variant = distil_progressive(varied, ctx, work_name="scaling", out_dir=out_dir)
+varied = params.distill.model_copy(
+    update={
+        "stages": scaling.stages,
+        "ipc_per_stage": scaling.ipc_per_stage,
+        "iterations": scaling.iterations,
+        "batch_syn": scaling.batch_syn,
+    }
+)
+variant = distil_progressive(
+    params, ctx, artifacts=ws.artifacts, work_name="scaling", out_dir=out_dir, distill=varied
+)
 pdd_rows, final = score_progressively(
-    variant, ctx, stage_epochs=evaluate_stage_epochs, num_seeds=num_seeds, seed=seed
+    variant,
+    ctx,
+    stage_epochs=params.evaluate.stage_epochs,
+    num_seeds=scaling.num_seeds,
+    seed=params.common.seed,
 )
 write_csv(out_dir / "progressive.csv", pdd_rows)
 pdd_rows.groupby("images_per_class").test_acc.agg(["mean", "std"])
@@ -167,11 +108,11 @@ pdd_rows.groupby("images_per_class").test_acc.agg(["mean", "std"])
 real_rows = pd.DataFrame(
     random_real_scores(
         ctx.data,
-        real_ipcs,
+        scaling.real_ipcs,
         make_model=ctx.make_model,
         config=ctx.eval_config,
-        steps=real_steps,
-        seeds=real_seeds(seed, num_seeds),
+        steps=scaling.real_steps,
+        seeds=real_seeds(params.common.seed, scaling.num_seeds),
         augment=ctx.augment,
     )
 )
@@ -238,7 +179,7 @@ ax.set(
     xscale="log",
     xlabel="training data held by the set (%)",
     ylabel="accuracy / full data (%)",
-    title=f"{dataset}: paper's claim = 90 % at 5–8 % (shaded)",
+    title=f"{params.common.dataset}: paper's claim = 90 % at 5–8 % (shaded)",
 )
 ax.legend(fontsize="x-small", title=None)
 plots.save(fig, out_dir / "figures" / "scaling")

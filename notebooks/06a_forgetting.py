@@ -13,19 +13,18 @@
 # %% [markdown]
 # # 06a · Forgetting statistics: which real training examples are easy
 #
-# One ConvNet trains on the whole training split for `forgetting_epochs` (plain SGD at
-# `buffers_lr_teacher`, the experts' batch size, no augmentation, so every presentation
-# sees the example itself). Every mini-batch updates each example's statistics (Toneva et
-# al. 2019): *learnt* the first time it is classified correctly, *forgotten* each time it
-# goes from correct to incorrect. Easy = learnt early and never forgotten; never learnt =
-# hardest. Notebook 06b drops the easiest fraction of every class before PDD's later stages.
+# One ConvNet trains on the whole training split for `easy_drop.forgetting_epochs` (plain
+# SGD at `buffers.lr_teacher`, the experts' batch size, no augmentation, so every
+# presentation sees the example itself). Every mini-batch updates each example's statistics
+# (Toneva et al. 2019): *learnt* the first time it is classified correctly, *forgotten*
+# each time it goes from correct to incorrect. Easy = learnt early and never forgotten; never
+# learnt = hardest. Notebook 06b drops the easiest fraction of every class before PDD's later
+# stages.
 #
 # Writes `artifacts/forgetting/`: `easiness.pt` (one score per training example, in the
 # order of the training split), `metrics.json` and the figure `easiest_and_hardest`.
 
 # %%
-from pathlib import Path
-
 import pandas as pd
 import torch
 
@@ -36,60 +35,30 @@ from pdd.data import denormalize
 from pdd.infra import plots
 from pdd.infra.io import save_torch, write_json
 from pdd.infra.runtime import derive_seed
+from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
-# data and run
-seed = 0
-dataset = "fashion-mnist"
-device = "auto"
-threads = 2
-data_mirror = None
-download = True
-val_per_class = 500
-zca = False
-# network
-net_name = "convnet"
-net_width = 32
-net_depth = None
-net_norm = "instance"
-# evaluation protocol
-eval_epochs = 300
-eval_lr = 0.01
-eval_momentum = 0.9
-eval_weight_decay = 0.0005
-eval_batch_size = 256
-eval_lr_decay_at = [0.5]
-eval_lr_decay_factor = 0.1
-eval_dsa = True
-eval_dsa_strategy = "color_crop_cutout_flip_scale_rotate"
-eval_dsa_flip = True
-eval_num_seeds = 5
-# buffers
-buffers_num_experts = 6
-buffers_epochs = 10
-buffers_lr_teacher = 0.01
-buffers_batch_size = 256
-buffers_examples_per_epoch = 6000
-# this stage
-forgetting_epochs = 10
-drop_rates = [0.0, 0.4, 0.8]
-correct_by_all_keep = 0.2
-num_seeds = 3
-# locations (set by the runner)
-prepared_dir = "data/prepared"
-artifacts_dir = "artifacts"
+params = None  # this stage's params.yaml sections, validated (None: read params.yaml)
+item = None  # this stage has no per-run item
+workdir = "."  # the folder holding data/, artifacts/ and reports/
 
 # %%
-ctx = context_from(globals())
-out_dir = Path(artifacts_dir) / "forgetting"
+run = stage_inputs("forgetting", params, item, workdir)
+params, ws = run.params, run.workspace
+run
+
+# %%
+ctx = context_from(params, ws.prepared)
+forgetting_epochs, seed = params.easy_drop.forgetting_epochs, params.common.seed
+out_dir = ws.artifacts / "forgetting"
 train_x, train_y = ctx.data.train_x, ctx.data.train_y
 tracker = ForgettingTracker(len(train_y))
 config = TrainConfig(  # the experts' plain SGD: no momentum, no decay, constant step size
     epochs=forgetting_epochs,
-    lr=buffers_lr_teacher,
+    lr=params.buffers.lr_teacher,
     momentum=0.0,
     weight_decay=0.0,
-    batch_size=buffers_batch_size,
+    batch_size=params.buffers.batch_size,
     lr_decay_at=(),
 )
 result = train_classifier(
