@@ -15,12 +15,12 @@
 #
 # The sets of notebook 02 were distilled with `net` (ConvNet). Here each of them, and
 # random real images at the same total IPC, trains fresh networks of every architecture in
-# `nets`, `num_seeds` seeds each, the same way for every set (`protocol`: `union` trains
-# one network on the whole set at the set's last learned step size, `progressive` trains
-# through its stages as PDD evaluates; random real images use `eval_lr`). Networks use
-# `net_norm` and the evaluation protocol of `eval` except `epochs`. Test accuracy is on a
-# seeded subset of `test_images` test images (ResNet inference dominates on CPU); nothing
-# is selected, so no validation split is used.
+# `cross_arch.nets`, `cross_arch.num_seeds` seeds each, the same way for every set
+# (`cross_arch.protocol`: `union` trains one network on the whole set at the set's last
+# learned step size, `progressive` trains through its stages as PDD evaluates; random real
+# images use `eval.lr`). Networks use `net.norm` and the evaluation protocol of `eval` except
+# `epochs`. Test accuracy is on a seeded subset of `cross_arch.test_images` test images
+# (ResNet inference dominates on CPU); nothing is selected, so no validation split is used.
 #
 # Reads the published sets `reports/distill/<schedule>/`. Writes
 # `artifacts/cross_arch/`: `scores.csv` (one row per network, set and seed),
@@ -31,7 +31,6 @@
 # %%
 import dataclasses
 import time
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -44,96 +43,52 @@ from pdd.infra import plots
 from pdd.infra.io import write_csv, write_json
 from pdd.infra.paths import work_dir
 from pdd.infra.runtime import derive_seed
+from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
-# data and run
-seed = 0
-dataset = "fashion-mnist"
-device = "auto"
-threads = 2
-data_mirror = None
-download = True
-val_per_class = 500
-zca = False
-# network (the one the sets were distilled with)
-net_name = "convnet"
-net_width = 32
-net_depth = None
-net_norm = "instance"
-# evaluation protocol
-eval_epochs = 300
-eval_lr = 0.01
-eval_momentum = 0.9
-eval_weight_decay = 0.0005
-eval_batch_size = 256
-eval_lr_decay_at = [0.5]
-eval_lr_decay_factor = 0.1
-eval_dsa = True
-eval_dsa_strategy = "color_crop_cutout_flip_scale_rotate"
-eval_dsa_flip = True
-eval_num_seeds = 5
-# distillation (names the published sets)
-distill_method = "mtt"
-distill_stages = 5
-distill_ipc_per_stage = 2
-distill_schedules = ["progressive", "sequential", "union"]
-distill_iterations = 150
-distill_syn_steps = 20
-distill_expert_epochs = 2
-distill_max_start_epoch = 2
-distill_batch_syn = 20
-distill_lr_img = 1000.0
-distill_lr_lr = 0.01
-distill_eval_every = 50
-distill_checkpoint_every = 25
-distill_select_nets = 2
-distill_select_epochs = 150
-distill_transition_epochs = 300
-distill_unroll = "graph"
-# this stage
-nets = ["convnet", "mlp", "resnet10", "resnet18"]
-schedules = ["union", "progressive"]
-protocol = "union"
-epochs = 100
-num_seeds = 3
-test_images = 2000
-# locations (set by the runner)
-prepared_dir = "data/prepared"
-artifacts_dir = "artifacts"
-reports_dir = "reports"  # the published sets and metrics of the earlier stages
+params = None  # this stage's params.yaml sections, validated (None: read params.yaml)
+item = None  # this stage has no per-run item
+workdir = "."  # the folder holding data/, artifacts/ and reports/
 
 # %%
-ctx = context_from(globals())
-published = Path(reports_dir)
-out_dir = Path(artifacts_dir) / "cross_arch"
-total_ipc = distill_stages * distill_ipc_per_stage
+run = stage_inputs("cross_arch", params, item, workdir)
+params, ws = run.params, run.workspace
+run
+
+# %%
+ctx = context_from(params, ws.prepared)
+common, distill, cross = params.common, params.distill, params.cross_arch
+published = ws.reports
+out_dir = ws.artifacts / "cross_arch"
+total_ipc = distill.stages * distill.ipc_per_stage
 LABELS = {
-    "union": f"{distill_method.upper()} (union)",
+    "union": f"{distill.method.upper()} (union)",
     "sequential": "sequential",
     "progressive": "PDD (progressive)",
 }
-sets = {"random real": random_real_set(ctx.data, total_ipc, eval_lr, derive_seed(seed, "real"))}
-for schedule in schedules:
+real_seed = derive_seed(common.seed, "real")
+sets = {"random real": random_real_set(ctx.data, total_ipc, params.eval.lr, real_seed)}
+for schedule in cross.schedules:
     sets[LABELS[schedule]] = load_stages(published / "distill" / schedule)
-config = dataclasses.replace(ctx.eval_config, epochs=epochs)
-seeds = [derive_seed(seed, "eval", run) for run in range(num_seeds)]
-test = held_out_subset(ctx.data, test_images, derive_seed(seed, "test subset"))
+config = dataclasses.replace(ctx.eval_config, epochs=cross.epochs)
+seeds = [derive_seed(common.seed, "eval", i) for i in range(cross.num_seeds)]
+test = held_out_subset(ctx.data, cross.test_images, derive_seed(common.seed, "test subset"))
 print({name: [s.ipc for s in stages] for name, stages in sets.items()}, len(test[1]), "test")
 # Finished (network, set) pairs are kept here and reused by a rerun; the key holds what
 # shapes a score besides the set itself (each entry checks its set's digest).
 key = {
-    "dataset": dataset,
+    "dataset": common.dataset,
     "net": ctx.net,
     "config": config,
     "seeds": seeds,
-    "test": [test_images, derive_seed(seed, "test subset")],
-    "protocol": protocol,
-    "val": val_per_class,
-    "zca": zca,
-    "dsa": [eval_dsa, eval_dsa_strategy, eval_dsa_flip],
-    "threads": threads,
+    "test": [cross.test_images, derive_seed(common.seed, "test subset")],
+    "protocol": cross.protocol,
+    "val": common.val_per_class,
+    "zca": common.zca,
+    "dsa": [params.eval.dsa, params.eval.dsa_strategy, params.eval.dsa_flip],
+    "threads": common.threads,
 }
-resume = work_dir(artifacts_dir, "cross_arch", key)
+resume = work_dir(ws.artifacts, "cross_arch", key)
 print(f"resumable state in {resume}")
 
 
@@ -146,7 +101,7 @@ def model_for(net: str):
 
 # %%
 rows, seconds = [], {}
-for net in nets:
+for net in cross.nets:
     started = time.perf_counter()
     rows += cross_arch_rows(
         sets,
@@ -156,7 +111,7 @@ for net in nets:
         seeds=seeds,
         test=test,
         augment=ctx.augment,
-        protocol=protocol,
+        protocol=cross.protocol,
         resume_dir=resume,
     )
     seconds[net] = round(time.perf_counter() - started, 1)
@@ -174,11 +129,11 @@ summary = (
     .reset_index()
 )
 metrics = {
-    "dataset": dataset,
-    "distilled_with": net_name,
+    "dataset": common.dataset,
+    "distilled_with": params.net.name,
     "total_ipc": total_ipc,
-    "protocol": protocol,
-    "epochs": epochs,
+    "protocol": cross.protocol,
+    "epochs": cross.epochs,
     "test_images": len(test[1]),
     "seconds_per_net": seconds,
     "scores": {
@@ -186,7 +141,7 @@ metrics = {
             row.set: {"test_mean": row.test_mean, "test_std": row.test_std, "n": int(row.n)}
             for row in summary[summary.net == net].itertuples()
         }
-        for net in nets
+        for net in cross.nets
     },
 }
 write_json(out_dir / "metrics.json", metrics)
@@ -199,9 +154,9 @@ plots.apply_theme()
 fig, ax = plt.subplots(figsize=(5.5, 2.8), layout="constrained")
 sns.barplot(data=scores, x="net", y="test_acc", hue="set", errorbar="sd", ax=ax)
 ax.set(
-    xlabel=f"network trained on the set (sets distilled with {net_name})",
+    xlabel=f"network trained on the set (sets distilled with {params.net.name})",
     ylabel="test accuracy (%)",
-    title=f"{dataset}, {total_ipc} images per class",
+    title=f"{common.dataset}, {total_ipc} images per class",
 )
 ax.legend(fontsize="small", title=None)
 plots.save(fig, out_dir / "figures" / "cross_arch")

@@ -14,13 +14,13 @@
 # # 08 · Continual learning with a replay memory of distilled images
 #
 # Class-incremental, as in the distillation papers (GDumb-style): the classes arrive in
-# `num_tasks` tasks of equal size (seeded random order). After each task the memory holds
-# the images of every class seen so far from one source, at the same budget for every
-# source (the total IPC, `distill_stages × distill_ipc_per_stage` per class): random real
-# images, or a published distilled set (MTT = `union`, PDD = `progressive`). A fresh
-# network trains on the memory alone for `epochs` (distilled sets at their last learned
-# step size, real images at `eval_lr`) and is tested on the test images of the seen
-# classes, answering among them. Mean ± std over `num_seeds` seeds.
+# `continual.num_tasks` tasks of equal size (seeded random order). After each task the
+# memory holds the images of every class seen so far from one source, at the same budget for
+# every source (the total IPC, `distill.stages × distill.ipc_per_stage` per class): random
+# real images, or a published distilled set (MTT = `union`, PDD = `progressive`). A fresh
+# network trains on the memory alone for `continual.epochs` (distilled sets at their last
+# learned step size, real images at `eval.lr`) and is tested on the test images of the seen
+# classes, answering among them. Mean ± std over `continual.num_seeds` seeds.
 #
 # Reads the published sets `reports/distill/<schedule>/`. Writes `artifacts/continual/`:
 # `accuracy.csv` (source, seed, task, test accuracy), `metrics.json` and the figure
@@ -28,7 +28,6 @@
 
 # %%
 import dataclasses
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -41,77 +40,36 @@ from pdd.core.synthetic import load_stages, union
 from pdd.infra import plots
 from pdd.infra.io import write_csv, write_json
 from pdd.infra.runtime import derive_seed
+from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
-# data and run
-seed = 0
-dataset = "fashion-mnist"
-device = "auto"
-threads = 2
-data_mirror = None
-download = True
-val_per_class = 500
-zca = False
-# network
-net_name = "convnet"
-net_width = 32
-net_depth = None
-net_norm = "instance"
-# evaluation protocol (epochs: this stage's own)
-eval_epochs = 300
-eval_lr = 0.01
-eval_momentum = 0.9
-eval_weight_decay = 0.0005
-eval_batch_size = 256
-eval_lr_decay_at = [0.5]
-eval_lr_decay_factor = 0.1
-eval_dsa = True
-eval_dsa_strategy = "color_crop_cutout_flip_scale_rotate"
-eval_dsa_flip = True
-eval_num_seeds = 5
-# distillation (names the published sets)
-distill_method = "mtt"
-distill_stages = 5
-distill_ipc_per_stage = 2
-distill_schedules = ["progressive", "sequential", "union"]
-distill_iterations = 150
-distill_syn_steps = 20
-distill_expert_epochs = 2
-distill_max_start_epoch = 2
-distill_batch_syn = 20
-distill_lr_img = 1000.0
-distill_lr_lr = 0.01
-distill_eval_every = 50
-distill_checkpoint_every = 25
-distill_select_nets = 2
-distill_select_epochs = 150
-distill_transition_epochs = 300
-distill_unroll = "graph"
-# this stage
-num_tasks = 5
-schedules = ["union", "progressive"]
-epochs = 200
-num_seeds = 3
-# locations (set by the runner)
-prepared_dir = "data/prepared"
-artifacts_dir = "artifacts"
-reports_dir = "reports"  # the published sets of notebook 02
+params = None  # this stage's params.yaml sections, validated (None: read params.yaml)
+item = None  # this stage has no per-run item
+workdir = "."  # the folder holding data/, artifacts/ and reports/
 
 # %%
-ctx = context_from(globals())
-published = Path(reports_dir)
-out_dir = Path(artifacts_dir) / "continual"
-total_ipc = distill_stages * distill_ipc_per_stage
+run = stage_inputs("continual", params, item, workdir)
+params, ws = run.params, run.workspace
+run
+
+# %%
+ctx = context_from(params, ws.prepared)
+common, distill, continual = params.common, params.distill, params.continual
+published = ws.reports
+out_dir = ws.artifacts / "continual"
+total_ipc = distill.stages * distill.ipc_per_stage
 LABELS = {
-    "union": f"{distill_method.upper()} (union)",
+    "union": f"{distill.method.upper()} (union)",
     "sequential": "sequential",
     "progressive": "PDD (progressive)",
 }
-memories = {"random real": random_real_set(ctx.data, total_ipc, eval_lr, derive_seed(seed, "real"))}
-for schedule in schedules:
+real_seed = derive_seed(common.seed, "real")
+memories = {"random real": random_real_set(ctx.data, total_ipc, params.eval.lr, real_seed)}
+for schedule in continual.schedules:
     memories[LABELS[schedule]] = load_stages(published / "distill" / schedule)
-tasks = class_tasks(ctx.data.spec.num_classes, num_tasks, derive_seed(seed, "class order"))
-seeds = [derive_seed(seed, "eval", run) for run in range(num_seeds)]
+order_seed = derive_seed(common.seed, "class order")
+tasks = class_tasks(ctx.data.spec.num_classes, continual.num_tasks, order_seed)
+seeds = [derive_seed(common.seed, "eval", i) for i in range(continual.num_seeds)]
 print("tasks:", [[ctx.data.class_names[c] for c in task] for task in tasks])
 
 # %% [markdown]
@@ -120,7 +78,7 @@ print("tasks:", [[ctx.data.class_names[c] for c in task] for task in tasks])
 # %%
 rows = []
 for source, stages in memories.items():
-    config = dataclasses.replace(ctx.eval_config, epochs=epochs, lr=stages[-1].lr)
+    config = dataclasses.replace(ctx.eval_config, epochs=continual.epochs, lr=stages[-1].lr)
     for row in continual_accuracy(
         union(stages),
         tasks,
@@ -143,10 +101,10 @@ by_task = (
 )
 per_seed_average = accuracy.groupby(["source", "seed"], sort=False).test_acc.mean()
 metrics = {
-    "dataset": dataset,
+    "dataset": common.dataset,
     "memory_ipc": total_ipc,
     "tasks": tasks,
-    "epochs": epochs,
+    "epochs": continual.epochs,
     "by_task": {
         source: [
             {"task": int(r.task), "test_mean": r.test_mean, "test_std": r.test_std, "n": int(r.n)}
@@ -184,7 +142,7 @@ sns.lineplot(
 ax.set(
     xlabel="classes seen",
     ylabel="test accuracy on seen classes (%)",
-    title=f"{dataset}: class-incremental, memory {total_ipc}/class",
+    title=f"{common.dataset}: class-incremental, memory {total_ipc}/class",
 )
 ax.legend(fontsize="small", title=None)
 plots.save(fig, out_dir / "figures" / "accuracy_by_task")

@@ -24,8 +24,6 @@
 # figures `stages_vs_real_<schedule>`) and `README.md`.
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
@@ -47,88 +45,28 @@ from pdd.core.synthetic import grid_order, load_stages
 from pdd.data import denormalize, sample_per_class
 from pdd.infra import plots
 from pdd.infra.runtime import derive_seed
+from pdd.pipeline.inputs import stage_inputs
+from pdd.pipeline.stages import publication_folders
 
 # %% tags=["parameters"]
-# data and run
-seed = 0
-dataset = "fashion-mnist"
-device = "auto"
-threads = 2
-data_mirror = None
-download = True
-val_per_class = 500
-zca = False
-# network
-net_name = "convnet"
-net_width = 32
-net_depth = None
-net_norm = "instance"
-# evaluation protocol
-eval_epochs = 300
-eval_lr = 0.01
-eval_momentum = 0.9
-eval_weight_decay = 0.0005
-eval_batch_size = 256
-eval_lr_decay_at = [0.5]
-eval_lr_decay_factor = 0.1
-eval_dsa = True
-eval_dsa_strategy = "color_crop_cutout_flip_scale_rotate"
-eval_dsa_flip = True
-eval_num_seeds = 5
-# distillation and methods (which results to gather)
-distill_method = "mtt"
-distill_stages = 5
-distill_ipc_per_stage = 2
-distill_schedules = ["progressive", "sequential", "union"]
-distill_iterations = 150
-distill_syn_steps = 20
-distill_expert_epochs = 2
-distill_max_start_epoch = 2
-distill_batch_syn = 20
-distill_lr_img = 1000.0
-distill_lr_lr = 0.01
-distill_eval_every = 50
-distill_checkpoint_every = 25
-distill_select_nets = 2
-distill_select_epochs = 150
-distill_transition_epochs = 300
-distill_unroll = "graph"
-methods_names = ["dm", "idc"]
-methods_num_seeds = 3
-ablation_stage_counts = [1, 2, 5, 10]
-ablation_stage_ipcs = ["2-8", "8-2"]
-ablation_num_seeds = 3
-easy_drop_forgetting_epochs = 10
-easy_drop_drop_rates = [0.0, 0.4, 0.8]
-easy_drop_correct_by_all_keep = 0.2
-easy_drop_num_seeds = 3
-# locations (set by the runner)
-prepared_dir = "data/prepared"
-artifacts_dir = "artifacts"
-reports_dir = "reports"  # what every stage has published
+params = None  # this stage's params.yaml sections, validated (None: read params.yaml)
+item = None  # this stage has no per-run item
+workdir = "."  # the folder holding data/, artifacts/ and reports/
 
 # %%
-ctx = context_from(globals())
-published = Path(reports_dir)
-out_dir = Path(artifacts_dir) / "report"
+run = stage_inputs("report", params, item, workdir)
+params, ws = run.params, run.workspace
+run
+
+# %%
+ctx = context_from(params, ws.prepared)
+distill, ablation = params.distill, params.ablation
+methods_names, drop_rates = params.methods.names, params.easy_drop.drop_rates
+published = ws.reports
+out_dir = ws.artifacts / "report"
 summary_dir = out_dir / "summary"
 summary_dir.mkdir(parents=True, exist_ok=True)
-STAGE_FOLDERS = {
-    "data": "data",
-    "baselines": "baselines",
-    "buffers": "buffers",
-    **{f"distill@{s}": f"distill/{s}" for s in distill_schedules},
-    "evaluate": "evaluate",
-    **{f"methods@{m}": f"methods/{m}" for m in methods_names},
-    **{f"ablation_stages@{p}": f"ablation_stages/{p}" for p in ablation_stage_counts},
-    **{f"ablation_ipcs@{s}": f"ablation_stages/{s}" for s in ablation_stage_ipcs},
-    "scaling": "scaling",
-    "forgetting": "forgetting",
-    **{f"easy_drop@{r}": f"easy_drop/{r}" for r in easy_drop_drop_rates},
-    "easy_drop_correct": f"easy_drop/{CORRECT_BY_ALL}",
-    "cross_arch": "cross_arch",
-    "continual": "continual",
-}
+STAGE_FOLDERS = publication_folders(params)
 present = {stage: (published / folder).is_dir() for stage, folder in STAGE_FOLDERS.items()}
 pd.Series(present, name="published")
 
@@ -137,7 +75,7 @@ pd.Series(present, name="published")
 
 # %%
 results = results_table(
-    published, methods_names, ablation_stage_counts, easy_drop_drop_rates, ablation_stage_ipcs
+    published, methods_names, ablation.stage_counts, drop_rates, ablation.stage_ipcs
 )
 results.to_csv(summary_dir / "results.csv", index=False)
 (summary_dir / "results.md").write_text(results_markdown(results))
@@ -167,7 +105,7 @@ times
 # ## Stage count: accuracy and cost against P
 
 # %%
-counts = published_runs(published, "ablation_stages", ablation_stage_counts)
+counts = published_runs(published, "ablation_stages", ablation.stage_counts)
 if not counts.empty:
     plots.apply_theme()
     fig, axes = plt.subplots(1, 2, figsize=(7, 2.6), layout="constrained")
@@ -185,7 +123,7 @@ counts
 # ## Per-stage IPC: the same P and total, the images shared out differently
 
 # %%
-splits = published_runs(published, "ablation_stages", ablation_stage_ipcs)
+splits = published_runs(published, "ablation_stages", ablation.stage_ipcs)
 if not splits.empty:
     even = counts[counts.P.isin(splits.P)] if not counts.empty else counts
     compared = pd.concat([even, splits], ignore_index=True)
@@ -202,7 +140,7 @@ splits
 # ## Easy-example dropping: accuracy against the real data later stages learn from
 
 # %%
-drops = published_runs(published, "easy_drop", easy_drop_drop_rates)
+drops = published_runs(published, "easy_drop", drop_rates)
 correct = published_runs(published, "easy_drop", [CORRECT_BY_ALL])
 if not drops.empty:
     fig, ax = plt.subplots(figsize=(4, 2.8), layout="constrained")
@@ -234,19 +172,19 @@ drops
 
 # %% [markdown]
 # ## Every schedule's stages beside real images
-# Top row: `distill_ipc_per_stage` random real training images per class; below, one row
+# Top row: `distill.ipc_per_stage` random real training images per class; below, one row
 # per stage, classes left to right in the same order.
 
 # %%
 plots.apply_theme()
 spec, zca = ctx.data.spec, ctx.data.zca
-picker = torch.Generator().manual_seed(derive_seed(seed, "report examples"))
-real_idx = sample_per_class(ctx.data.train_y.cpu(), distill_ipc_per_stage, picker)
+picker = torch.Generator().manual_seed(derive_seed(params.common.seed, "report examples"))
+real_idx = sample_per_class(ctx.data.train_y.cpu(), distill.ipc_per_stage, picker)
 real = grid_order(
     denormalize(ctx.data.train_x[real_idx].cpu(), spec, zca), ctx.data.train_y[real_idx].cpu()
 )
 stage_figures = {}
-for schedule in distill_schedules:
+for schedule in distill.schedules:
     folder = published / "distill" / schedule
     if not folder.is_dir():
         continue
@@ -276,13 +214,15 @@ def figure_links(folder: str) -> list[str]:
     ]
 
 
+net, protocol = params.net, params.eval
 lines = [
     "# Results of the published run",
     "",
     "Generated by the `report` stage (`notebooks/09_report.py`) from what every stage",
     "published under `reports/<stage>/`; do not edit by hand. Dataset "
-    f"{dataset}, network {net_name}-{net_width} ({net_norm} norm), evaluation {eval_epochs} "
-    f"epochs with DSA {'on' if eval_dsa else 'off'}; test accuracy (%), mean ± std over seeds.",
+    f"{params.common.dataset}, network {net.name}-{net.width} ({net.norm} norm), evaluation "
+    f"{protocol.epochs} epochs with DSA {'on' if protocol.dsa else 'off'}; test accuracy (%), "
+    "mean ± std over seeds.",
     "",
     "## All results",
     "",
