@@ -38,14 +38,10 @@ from pdd.infra.runtime import derive_seed
 from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
-params = None  # this stage's params.yaml sections, validated (None: read params.yaml)
-item = None  # this stage has no per-run item
-workdir = "."  # the folder holding data/, artifacts/ and reports/
+inputs = None  # the runner's {"params", "item", "workdir"}; None: params.yaml, defaults
 
 # %%
-run = stage_inputs("baselines", params, item, workdir)
-params, ws = run.params, run.workspace
-run
+params, item, ws = stage_inputs("baselines", inputs)
 
 # %%
 ctx = context_from(params, ws.prepared)

@@ -40,15 +40,11 @@ from pdd.infra.paths import work_dir
 from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
-params = None  # this stage's params.yaml sections, validated (None: read params.yaml)
-item = None  # this run's item: {"shard": ..., "num_shards": ...} (None: the default, 0 of 1)
-workdir = "."  # the folder holding data/, artifacts/ and reports/
+inputs = None  # the runner's {"params", "item", "workdir"}; None: params.yaml, defaults
 
 # %%
-run = stage_inputs("buffers", params, item, workdir)
-params, ws = run.params, run.workspace
-shard, num_shards = run.item.shard, run.item.num_shards
-run
+params, item, ws = stage_inputs("buffers", inputs)
+shard, num_shards = item.shard, item.num_shards
 
 # %%
 ctx = context_from(params, ws.prepared)

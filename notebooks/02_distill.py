@@ -41,14 +41,11 @@ from pdd.infra.io import write_csv, write_json
 from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
-params = None  # this stage's params.yaml sections, validated (None: read params.yaml)
-item = None  # this run's item: {"schedule": ...} (None: the default, progressive)
-workdir = "."  # the folder holding data/, artifacts/ and reports/
+inputs = None  # the runner's {"params", "item", "workdir"}; None: params.yaml, defaults
 
 # %%
-run = stage_inputs("distill", params, item, workdir)
-params, schedule, ws = run.params, run.item.schedule, run.workspace
-run
+params, item, ws = stage_inputs("distill", inputs)
+schedule = item.schedule
 
 # %%
 ctx = context_from(params, ws.prepared)

@@ -42,14 +42,11 @@ from pdd.infra.io import write_csv, write_json
 from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
-params = None  # this stage's params.yaml sections, validated (None: read params.yaml)
-item = None  # this run's item: {"method": ...} (None: the default, dm)
-workdir = "."  # the folder holding data/, artifacts/ and reports/
+inputs = None  # the runner's {"params", "item", "workdir"}; None: params.yaml, defaults
 
 # %%
-run = stage_inputs("methods", params, item, workdir)
-params, method, ws = run.params, run.item.method, run.workspace
-run
+params, item, ws = stage_inputs("methods", inputs)
+method = item.method
 
 # %%
 ctx = context_from(params, ws.prepared)

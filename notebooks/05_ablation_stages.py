@@ -48,14 +48,11 @@ from pdd.infra.io import write_csv, write_json
 from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
-params = None  # this stage's params.yaml sections, validated (None: read params.yaml)
-item = None  # this run's item: {"stages": P or "2-8"} (None: the default, 2)
-workdir = "."  # the folder holding data/, artifacts/ and reports/
+inputs = None  # the runner's {"params", "item", "workdir"}; None: params.yaml, defaults
 
 # %%
-run = stage_inputs("ablation_stages", params, item, workdir)
-params, stages, ws = run.params, run.item.stages, run.workspace
-run
+params, item, ws = stage_inputs("ablation_stages", inputs)
+stages = item.stages
 
 # %%
 ctx = context_from(params, ws.prepared)

@@ -50,14 +50,10 @@ from pdd.infra.io import read_json, write_csv, write_json
 from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
-params = None  # this stage's params.yaml sections, validated (None: read params.yaml)
-item = None  # this stage has no per-run item
-workdir = "."  # the folder holding data/, artifacts/ and reports/
+inputs = None  # the runner's {"params", "item", "workdir"}; None: params.yaml, defaults
 
 # %%
-run = stage_inputs("scaling", params, item, workdir)
-params, ws = run.params, run.workspace
-run
+params, item, ws = stage_inputs("scaling", inputs)
 
 # %%
 PAPER_TARGET = 0.9  # the paper's claim: 90 % of full-data accuracy

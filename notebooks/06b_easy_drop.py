@@ -46,14 +46,11 @@ from pdd.infra.io import write_csv, write_json
 from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
-params = None  # this stage's params.yaml sections, validated (None: read params.yaml)
-item = None  # this run's item: {"rate": R or "correct-by-all"} (None: the default, 0.2)
-workdir = "."  # the folder holding data/, artifacts/ and reports/
+inputs = None  # the runner's {"params", "item", "workdir"}; None: params.yaml, defaults
 
 # %%
-run = stage_inputs("easy_drop", params, item, workdir)
-params, rate, ws = run.params, run.item.rate, run.workspace
-run
+params, item, ws = stage_inputs("easy_drop", inputs)
+rate = item.rate
 
 # %%
 ctx = context_from(params, ws.prepared)

@@ -49,14 +49,10 @@ from pdd.pipeline.inputs import stage_inputs
 from pdd.pipeline.stages import publication_folders
 
 # %% tags=["parameters"]
-params = None  # this stage's params.yaml sections, validated (None: read params.yaml)
-item = None  # this stage has no per-run item
-workdir = "."  # the folder holding data/, artifacts/ and reports/
+inputs = None  # the runner's {"params", "item", "workdir"}; None: params.yaml, defaults
 
 # %%
-run = stage_inputs("report", params, item, workdir)
-params, ws = run.params, run.workspace
-run
+params, item, ws = stage_inputs("report", inputs)
 
 # %%
 ctx = context_from(params, ws.prepared)

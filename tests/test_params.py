@@ -12,11 +12,11 @@ from pdd.config.params import PROFILES, ParamsError, load_params, overlay_file
 from pdd.config.schema import SECTIONS
 from pdd.infra.paths import NOTEBOOKS, PARAMS_FILE
 from pdd.pipeline import stages
-from pdd.pipeline.inputs import stage_inputs, stage_sections
+from pdd.pipeline.inputs import runner_inputs, stage_inputs
 from pdd.pipeline.notebook import check_parameters
 from pdd.pipeline.run import main, parse_overrides
 
-RUNNER_KEYS = {"params", "item", "workdir"}
+RUNNER_KEYS = {"inputs"}
 
 
 def real_params() -> dict:
@@ -59,28 +59,30 @@ NOTEBOOK_STAGES = [s for s in stages.STAGES if s.notebook]
 
 
 @pytest.mark.parametrize("stage", NOTEBOOK_STAGES, ids=lambda s: s.name)
-def test_every_notebook_takes_the_three_runner_parameters(stage):
+def test_every_notebook_takes_the_one_runner_parameter(stage):
     check_parameters(NOTEBOOKS / f"{stage.notebook}.py", dict.fromkeys(RUNNER_KEYS))
 
 
 @pytest.mark.parametrize("stage", NOTEBOOK_STAGES, ids=lambda s: s.name)
 def test_injected_sections_validate_into_the_stage_model(stage, monkeypatch):
     monkeypatch.chdir(NOTEBOOKS)  # stage_inputs returns to the repository root
-    injected = stage_sections(load_params(PARAMS_FILE, profile="smoke"), stage.name)
-    run = stage_inputs(stage.name, injected)
-    assert set(type(run.params).model_fields) == set(stage.reads)
-    assert vars(run.item) == stage.items
+    smoke = load_params(PARAMS_FILE, profile="smoke")
+    params, item, ws = stage_inputs(stage.name, runner_inputs(smoke, stage.name, {}, "."))
+    assert set(type(params).model_fields) == set(stage.reads)
+    assert params.common == smoke.common
+    assert vars(item) == stage.items
     unread = next(section for section in SECTIONS if section not in stage.reads)
     with pytest.raises(AttributeError):
-        getattr(run.params, unread)  # a section DVC does not track for this stage
+        getattr(params, unread)  # a section DVC does not track for this stage
 
 
-def test_without_injection_the_notebook_reads_params_yaml(monkeypatch):
+def test_without_injection_the_notebook_reads_params_yaml(monkeypatch, capsys):
     monkeypatch.chdir(NOTEBOOKS)
-    run = stage_inputs("distill")
-    assert run.params.distill == load_params(PARAMS_FILE).distill
-    assert run.item.schedule == "progressive"
-    assert "syn_steps" in repr(run)  # the executed notebook shows every value
+    params, item, ws = stage_inputs("distill")
+    assert params.distill == load_params(PARAMS_FILE).distill
+    assert item.schedule == "progressive"
+    assert ws.prepared == Path("data/prepared")
+    assert "syn_steps: 20" in capsys.readouterr().out  # the notebook shows every value
 
 
 def edit(path: str, value=None, *, delete: bool = False):

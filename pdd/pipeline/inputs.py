@@ -1,20 +1,19 @@
-"""What a notebook's first cell turns its three papermill parameters into.
+"""What a notebook's first cell turns its one papermill parameter into.
 
-The runner injects `params` (the validated sections the stage reads, as plain data), `item`
-(this run's per-run choices) and `workdir`. Opened in JupyterLab with nothing injected, the
-same cell reads `params.yaml` (its active profile) and the stage's default item, so a notebook
-runs top to bottom either way. The result names every setting as in params.yaml:
-`params.distill.syn_steps`.
+The runner injects `inputs`: `params` (the validated sections the stage reads, as plain
+data), `item` (this run's per-run choices) and `workdir`. Opened in JupyterLab with nothing
+injected, the same cell reads `params.yaml` (its active profile) and the stage's default
+item, so a notebook runs top to bottom either way. The result names every setting as in
+params.yaml: `params.distill.syn_steps`.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
@@ -22,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from pdd.config.params import ParamsError, load_params
 from pdd.config.schema import Params
 from pdd.infra.paths import PARAMS_FILE, ROOT, Workspace
-from pdd.pipeline.stages import Stage, check_items, stage
+from pdd.pipeline.stages import check_items, stage
 
 
 @cache
@@ -41,32 +40,34 @@ def stage_sections(params: Params, name: str) -> dict[str, Any]:
     return {section: getattr(params, section).model_dump() for section in stage(name).reads}
 
 
-@dataclass(frozen=True)
-class StageRun:
-    stage: Stage
-    params: BaseModel
-    item: SimpleNamespace
+class StageInputs(NamedTuple):
+    params: BaseModel  # only the sections the stage reads
+    item: SimpleNamespace  # this run's items: item.schedule, item.rate, ...
     workspace: Workspace
 
-    def __repr__(self) -> str:
-        """Every value the stage runs with, as YAML (the executed notebook shows it)."""
-        shown = {"item": vars(self.item), **self.params.model_dump()}
-        return yaml.safe_dump(shown, sort_keys=False, default_flow_style=None).rstrip()
+
+def describe(params: BaseModel, item: dict[str, Any]) -> str:
+    """Every value a stage runs with, as YAML (the executed notebook shows it)."""
+    shown = {"item": item, **params.model_dump()}
+    return yaml.safe_dump(shown, sort_keys=False, default_flow_style=None).rstrip()
 
 
-def stage_inputs(
-    name: str,
-    params: dict[str, Any] | None = None,
-    item: dict[str, Any] | None = None,
-    workdir: str = ".",
-) -> StageRun:
-    """Validate what the runner injected (or read params.yaml when it injected nothing)."""
+def runner_inputs(params: Params, name: str, item: dict[str, Any], workdir: str) -> dict:
+    """The one parameter the runner injects into stage `name`'s notebook."""
+    return {"params": stage_sections(params, name), "item": item, "workdir": workdir}
+
+
+def stage_inputs(name: str, inputs: dict[str, Any] | None = None) -> StageInputs:
+    """Validate what the runner injected (or read params.yaml when it injected nothing),
+    print every value, and return the params, the item and the workspace."""
     os.chdir(ROOT)  # a JupyterLab kernel starts in notebooks/; paths are repo-relative
-    if params is None:
-        params = stage_sections(load_params(PARAMS_FILE), name)
+    inputs = inputs or {}
+    sections = inputs.get("params") or stage_sections(load_params(PARAMS_FILE), name)
     try:
-        model = stage_model(name).model_validate(params)
+        params = stage_model(name).model_validate(sections)
     except ValidationError as error:
         raise ParamsError(f"stage {name}: {error}") from None
-    chosen = check_items(stage(name), item or {})
-    return StageRun(stage(name), model, SimpleNamespace(**chosen), Workspace(Path(workdir)))
+    item = check_items(stage(name), inputs.get("item") or {})
+    print(describe(params, item))
+    workspace = Workspace(Path(inputs.get("workdir", ".")))
+    return StageInputs(params, SimpleNamespace(**item), workspace)

@@ -25,7 +25,7 @@ from pdd.infra import paths
 from pdd.infra.io import write_json
 from pdd.infra.paths import Workspace
 from pdd.pipeline import stages as registry
-from pdd.pipeline.inputs import stage_sections
+from pdd.pipeline.inputs import runner_inputs
 from pdd.pipeline.notebook import execute
 from pdd.pipeline.report import publish_file, publish_notebook, publish_stage
 
@@ -56,11 +56,7 @@ def run_notebook(
     stage = registry.stage(name)
     given = (items or {}) | (torchrun_shard() if name == "buffers" else {})
     chosen = registry.check_items(stage, given)
-    parameters = {
-        "params": stage_sections(params, name),
-        "item": chosen,
-        "workdir": _relative(workspace.root),
-    }
+    parameters = {"inputs": runner_inputs(params, name, chosen, _relative(workspace.root))}
     source = paths.NOTEBOOKS / f"{stage.notebook}.py"
     item = chosen.get(stage.item)
     executed = executed_notebook(workspace, stage.notebook_name(item))
