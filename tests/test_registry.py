@@ -74,3 +74,10 @@ def test_outputs_are_named_by_stage_and_item():
         "reports/easy_drop/0.2": False,
         "reports/notebooks/06b_easy_drop_0.2.ipynb": False,
     }
+
+
+def test_a_stage_that_distils_nothing_does_not_depend_on_the_driver():
+    # params validation reads the schedule names from pdd.core.schedule, not the driver
+    deps = dvcfile.code_deps(stages.stage("baselines"))
+    assert "pdd/core/schedule.py" in deps
+    assert "pdd/core/progressive.py" not in deps

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from pdd.core.augment import parse_strategy
 from pdd.core.models import MODEL_NAMES, NORMS
-from pdd.core.progressive import SCHEDULES
+from pdd.core.schedule import SCHEDULES
 from pdd.data.registry import DATASET_NAMES
 from pdd.methods import METHODS
 from pdd.methods.unroll import UNROLLS

@@ -22,6 +22,7 @@ from torch import Tensor, nn
 from pdd.core.augment import DiffAugment
 from pdd.core.buffers import ExpertConfig, generate_buffers
 from pdd.core.forgetting import correct_by_all
+from pdd.core.schedule import Schedule
 from pdd.core.synthetic import SyntheticStage, union
 from pdd.core.train import TrainConfig, evaluate, predict, train_classifier
 from pdd.core.trajectory import Trajectory, flatten_params, load_flat
@@ -30,26 +31,6 @@ from pdd.infra import checkpoint
 from pdd.infra.runtime import derive_seed
 from pdd.methods.base import Distiller, StageTask
 from pdd.methods.multiformation import decode, encode_from_real
-
-SCHEDULES = ("progressive", "sequential", "union")
-
-
-@dataclass(frozen=True)
-class Schedule:
-    name: str
-    stages: int
-    ipc_per_stage: int
-    # Images per class of each stage when they differ (the per-stage IPC ablation);
-    # empty: `ipc_per_stage` for every stage.
-    stage_ipcs: tuple[int, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.stage_ipcs and len(self.stage_ipcs) != self.stages:
-            raise ValueError(f"stage_ipcs {self.stage_ipcs} must have one IPC per stage")
-
-    def ipcs(self) -> list[int]:
-        sizes = list(self.stage_ipcs) or [self.ipc_per_stage] * self.stages
-        return [sum(sizes)] if self.name == "union" else sizes
 
 
 @dataclass(frozen=True)

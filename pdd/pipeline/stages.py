@@ -254,7 +254,7 @@ def check_items(stage: Stage, given: dict[str, Any]) -> dict[str, Any]:
     """The stage's items with `given` applied, or one ParamsError naming the bad item."""
     from pdd.config.params import ParamsError
     from pdd.config.schema import STAGE_SPLIT
-    from pdd.core.progressive import SCHEDULES
+    from pdd.core.schedule import SCHEDULES
 
     unknown = sorted(set(given) - set(stage.items))
     if unknown:
