@@ -81,3 +81,11 @@ def test_a_stage_that_distils_nothing_does_not_depend_on_the_driver():
     deps = dvcfile.code_deps(stages.stage("baselines"))
     assert "pdd/core/schedule.py" in deps
     assert "pdd/core/progressive.py" not in deps
+
+
+def test_publication_folders_name_every_published_stage_in_table_order():
+    folders = stages.publication_folders(load_params(PARAMS_FILE))
+    assert "report" not in folders
+    assert folders["data"] == "data"
+    assert folders["easy_drop_correct"] == "easy_drop/correct-by-all"
+    assert list(folders).index("scaling") < list(folders).index("forgetting")  # table order
