@@ -24,13 +24,12 @@
 
 # %%
 import matplotlib.pyplot as plt
-import pandas as pd
 import seaborn as sns
 import torch
 
+from pdd.analyses.baselines import baselines_metrics, random_subset_scores, subset_summary
 from pdd.config.context import context_from
 from pdd.core.models import count_parameters
-from pdd.core.train import evaluate_synthetic_set
 from pdd.data import denormalize, sample_per_class
 from pdd.infra import plots
 from pdd.infra.io import write_csv, write_json
@@ -73,71 +72,28 @@ fig
 # on the validation split (what later notebooks select on).
 
 # %%
-rows = []
-for ipc in params.baselines.ipcs:
-    for draw in range(params.eval.num_seeds):
-        run_seed = derive_seed(common.seed, "baselines", ipc, draw)
-        subset = sample_per_class(
-            data.train_y.cpu(), ipc, torch.Generator().manual_seed(run_seed)
-        ).to(ctx.device)
-        score = evaluate_synthetic_set(
-            data.train_x[subset],
-            data.train_y[subset],
-            make_model=ctx.make_model,
-            config=ctx.eval_config,
-            seeds=[run_seed],
-            test=(data.test_x, data.test_y),
-            val=(data.val_x, data.val_y),
-            augment=ctx.augment,
-        )
-        rows.append(
-            {
-                "dataset": common.dataset,
-                "method": "random real",
-                "ipc": ipc,
-                "seed": run_seed,
-                "test_acc": score.test_acc[0],
-                "val_acc": score.val_acc[0],
-                "train_seconds": score.seconds[0],
-            }
-        )
-        print(
-            f"IPC {ipc:>3} run {draw}: test {score.test_acc[0]:.2f} %  val {score.val_acc[0]:.2f} %"
-        )
-results = pd.DataFrame(rows)
+results = random_subset_scores(
+    data,
+    params.baselines.ipcs,
+    draws=params.eval.num_seeds,
+    seed=common.seed,
+    dataset=common.dataset,
+    make_model=ctx.make_model,
+    config=ctx.eval_config,
+    augment=ctx.augment,
+)
 write_csv(out_dir / "random_subsets.csv", results.drop(columns="train_seconds"))
 
-# %%
-summary = results.groupby("ipc").agg(
-    test_mean=("test_acc", "mean"),
-    test_std=("test_acc", lambda s: s.std(ddof=0)),
-    val_mean=("val_acc", "mean"),
-    n=("test_acc", "size"),
-    seconds_per_run=("train_seconds", "mean"),
-)
-summary
+# %% [markdown]
+# Mean ± std over the draws of every IPC; these scores are what `metrics.json` keeps.
 
 # %%
-metrics = {
-    "dataset": common.dataset,
-    "net": {"name": net.name, "width": net.width, "norm": net.norm, "parameters": n_params},
-    "eval": {
-        "epochs": params.eval.epochs,
-        "lr": params.eval.lr,
-        "dsa": params.eval.dsa,
-        "seeds": params.eval.num_seeds,
-    },
-    "random_real": {
-        f"ipc{ipc}": {
-            "test_mean": row.test_mean,
-            "test_std": row.test_std,
-            "val_mean": row.val_mean,
-            "n": int(row.n),
-        }
-        for ipc, row in summary.iterrows()
-    },
-}
+summary = subset_summary(results)
+metrics = baselines_metrics(
+    summary, dataset=common.dataset, net=net, parameters=n_params, evals=params.eval
+)
 write_json(out_dir / "metrics.json", metrics)
+summary
 
 # %% [markdown]
 # ## Accuracy against images per class

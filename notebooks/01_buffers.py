@@ -27,13 +27,17 @@
 # Writes `artifacts/buffers/`: `expert_NNN.pt`, `experts.csv`, `metrics.json`.
 
 # %%
-import shutil
-
-import pandas as pd
 from IPython.display import display
 
+from pdd.analyses.experts import (
+    buffers_key,
+    buffers_metrics,
+    expert_config,
+    experts_table,
+    publish_experts,
+)
 from pdd.config.context import context_from
-from pdd.core.buffers import ExpertConfig, expert_path, generate_buffers, load_buffers
+from pdd.core.buffers import generate_buffers
 from pdd.core.models import count_parameters
 from pdd.infra.io import write_csv, write_json
 from pdd.infra.paths import work_dir
@@ -48,23 +52,9 @@ shard, num_shards = item.shard, item.num_shards
 
 # %%
 ctx = context_from(params, ws.prepared)
-common, evals, buffers = params.common, params.eval, params.buffers
-config = ExpertConfig(
-    epochs=buffers.epochs,
-    lr=buffers.lr_teacher,
-    batch_size=buffers.batch_size,
-    examples_per_epoch=buffers.examples_per_epoch,
-)
-key = {
-    "dataset": common.dataset,
-    "seed": common.seed,
-    "net": ctx.net,
-    "config": config,
-    "zca": common.zca,
-    "val": common.val_per_class,
-    "dsa": [evals.dsa, evals.dsa_strategy, evals.dsa_flip],
-}
-work = work_dir(ws.artifacts, "buffers", key)
+common, buffers = params.common, params.buffers
+config = expert_config(buffers)
+work = work_dir(ws.artifacts, "buffers", buffers_key(common, params.eval, ctx.net, config))
 out_dir = ws.artifacts / "buffers"
 n_params = count_parameters(ctx.make_model(0))
 print(f"{buffers.num_experts} experts x {buffers.epochs} epochs, {n_params:,} params")
@@ -89,25 +79,9 @@ generate_buffers(
 # %%
 publishing = num_shards == 1  # a shard of an N-process run only trains its experts
 if publishing:
-    experts = load_buffers(work, buffers.num_experts)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for index in range(buffers.num_experts):
-        shutil.copyfile(expert_path(work, index), expert_path(out_dir, index))
-    rows = [{"expert": i, "seed": t.seed, **t.metrics} for i, t in enumerate(experts)]
-    table = pd.DataFrame(rows)
+    table = experts_table(publish_experts(work, out_dir, buffers.num_experts))
     write_csv(out_dir / "experts.csv", table)
-    metrics = {
-        "dataset": common.dataset,
-        "full_data_reference": {
-            "test_mean": table.test_acc.mean(),
-            "test_std": table.test_acc.std(ddof=0),
-            "val_mean": table.val_acc.mean(),
-            "n": buffers.num_experts,
-            "what": f"experts after {buffers.epochs} epochs of "
-            f"{buffers.examples_per_epoch or 'all'} real images, SGD lr {buffers.lr_teacher}, "
-            "no momentum",
-        },
-    }
+    metrics = buffers_metrics(table, dataset=common.dataset, buffers=buffers)
     write_json(out_dir / "metrics.json", metrics)
     display(table)
 else:

@@ -27,10 +27,9 @@
 # `history.csv`, `metrics.json`.
 
 # %%
-import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
 
+from pdd.analyses.distillation import distillation_figure, schedule_metrics, take_history
 from pdd.config.context import context_from
 from pdd.config.distill_plan import plan_schedule
 from pdd.core.buffers import load_buffers
@@ -68,25 +67,10 @@ print(f"{method} {schedule}: stage IPCs {plan.ipcs()}, {distiller.config.iterati
 result = run_schedule(plan, setup, experts, folder=out_dir, work=work)
 
 # %%
-history = pd.DataFrame(
-    [{"stage": s.info["stage"], **row} for s in result for row in s.info.pop("history")]
-)
+history = take_history(result)
 save_stages(out_dir, result, ctx.data.spec, ctx.data.zca)
 write_csv(out_dir / "history.csv", history)
-metrics = {
-    "schedule": schedule,
-    "stages": [
-        {
-            "stage": s.info["stage"],
-            "ipc": s.ipc,
-            "lr": s.lr,
-            "best_val": s.info["best_val"],
-            "best_iteration": s.info["best_iteration"],
-            "seconds": s.info["seconds"],
-        }
-        for s in result
-    ],
-}
+metrics = schedule_metrics(schedule, result)
 write_json(out_dir / "metrics.json", metrics)
 pd.DataFrame(metrics["stages"])
 
@@ -95,20 +79,6 @@ pd.DataFrame(metrics["stages"])
 
 # %%
 plots.apply_theme()
-fig, axes = plt.subplots(1, 2, figsize=(7, 2.6), layout="constrained")
-losses = history.dropna(subset=["loss"])
-sns.lineplot(data=losses, x="iteration", y="loss", hue="stage", ax=axes[0], palette="viridis")
-axes[0].set(title=f"{schedule}: matching loss", yscale="log")
-selection = history.dropna(subset=["val_acc"])
-sns.lineplot(
-    data=selection,
-    x="iteration",
-    y="val_acc",
-    hue="stage",
-    marker="o",
-    ax=axes[1],
-    palette="viridis",
-)
-axes[1].set(title="validation accuracy (selection)", ylabel="val acc (%)")
+fig = distillation_figure(history, schedule)
 plots.save(fig, out_dir / "figures" / "distillation")
 fig

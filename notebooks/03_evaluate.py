@@ -22,17 +22,19 @@
 # `headline.csv`, `metrics.json`, figures `accuracy_by_stage` and `stage_images_<schedule>`.
 
 # %%
-import dataclasses
-
-import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
-import torch
 
+from pdd.analyses import figures
+from pdd.analyses.headline import (
+    headline_metrics,
+    headline_rows,
+    progressive_table,
+    scratch_scores,
+    scratch_table,
+    with_result,
+)
 from pdd.config.context import context_from
-from pdd.core.evaluate import progressive_evaluation, union_from_scratch
-from pdd.core.synthetic import grid_order, load_stages
-from pdd.data import denormalize
+from pdd.core.synthetic import load_stages
 from pdd.infra import plots
 from pdd.infra.io import read_json, write_csv, write_json
 from pdd.pipeline.inputs import stage_inputs
@@ -48,148 +50,78 @@ ctx = context_from(params, ws.prepared)
 distill = params.distill
 published = ws.reports  # the published sets and metrics of the earlier stages
 out_dir = ws.artifacts / "evaluate"
-stage_config = dataclasses.replace(ctx.eval_config, epochs=params.evaluate.stage_epochs)
 sets = {name: load_stages(published / "distill" / name) for name in distill.schedules}
-total_ipc = distill.stages * distill.ipc_per_stage
 print({name: [s.ipc for s in stages] for name, stages in sets.items()})
 
 # %% [markdown]
 # ## Progressive evaluation of every schedule
 
 # %%
-rows = []
-for name, stages in sets.items():
-    for row in progressive_evaluation(
-        stages,
-        make_model=ctx.make_model,
-        config=stage_config,
-        seeds=ctx.eval_seeds,
-        data=ctx.data,
-        augment=ctx.augment,
-    ):
-        rows.append({"schedule": name, **row})
-        print(name, row)
-progressive = pd.DataFrame(rows)
+progressive = progressive_table(
+    sets,
+    make_model=ctx.make_model,
+    config=ctx.eval_config,
+    stage_epochs=params.evaluate.stage_epochs,
+    seeds=ctx.eval_seeds,
+    data=ctx.data,
+    augment=ctx.augment,
+)
 write_csv(out_dir / "progressive.csv", progressive)
 
 # %% [markdown]
 # ## A fresh network on the whole union (eval.epochs, last stage's step size)
 
 # %%
-scratch = {
-    name: union_from_scratch(
-        stages,
-        make_model=ctx.make_model,
-        config=ctx.eval_config,
-        seeds=ctx.eval_seeds,
-        data=ctx.data,
-        augment=ctx.augment,
-    )
-    for name, stages in sets.items()
-}
-write_csv(
-    out_dir / "union_from_scratch.csv",
-    pd.DataFrame(
-        [
-            {"schedule": n, "seed": s, "test_acc": a}
-            for n, sc in scratch.items()
-            for s, a in zip(sc.seeds, sc.test_acc, strict=True)
-        ]
-    ),
+scratch = scratch_scores(
+    sets,
+    make_model=ctx.make_model,
+    config=ctx.eval_config,
+    seeds=ctx.eval_seeds,
+    data=ctx.data,
+    augment=ctx.augment,
 )
+write_csv(out_dir / "union_from_scratch.csv", scratch_table(scratch))
 {name: str(score) for name, score in scratch.items()}
 
 # %% [markdown]
 # ## Headline table (Fashion-MNIST, total IPC = stages × ipc_per_stage)
+# Random real images at the same total IPC (from the baselines) and the experts' full-data
+# accuracy (from the buffers) frame each schedule's accuracy after its last stage.
 
 # %%
-last_stage = progressive.groupby("schedule").stage.transform("max")
-final_rows = progressive[progressive.stage == last_stage].set_index("schedule")
-baselines = read_json(published / "baselines" / "metrics.json")["random_real"]
-reference = read_json(published / "buffers" / "metrics.json")["full_data_reference"]
-LABELS = {
-    "union": f"{distill.method.upper()} (union, one stage)",
-    "sequential": "sequential stages",
-    "progressive": "PDD (progressive)",
-}
-table = []
-if f"ipc{total_ipc}" in baselines:
-    random_real = baselines[f"ipc{total_ipc}"]
-    table.append(
-        {
-            "method": "random real",
-            "test_mean": random_real["test_mean"],
-            "test_std": random_real["test_std"],
-            "n": random_real["n"],
-        }
-    )
-for name in distill.schedules:
-    accs = final_rows.loc[[name]].test_acc
-    table.append(
-        {
-            "method": LABELS[name],
-            "test_mean": accs.mean(),
-            "test_std": accs.std(ddof=0),
-            "n": len(accs),
-        }
-    )
-table.append(
-    {
-        "method": "full data (experts)",
-        "test_mean": reference["test_mean"],
-        "test_std": reference["test_std"],
-        "n": reference["n"],
-    }
+rows = headline_rows(
+    progressive,
+    distill=distill,
+    random_real=read_json(published / "baselines" / "metrics.json")["random_real"],
+    reference=read_json(published / "buffers" / "metrics.json")["full_data_reference"],
 )
-headline = pd.DataFrame(table)
+headline = pd.DataFrame(rows)
 write_csv(out_dir / "headline.csv", headline)
-metrics = {
-    "dataset": params.common.dataset,
-    "total_ipc": total_ipc,
-    "stages": distill.stages,
-    "headline": {
-        row["method"]: {k: row[k] for k in ("test_mean", "test_std", "n")} for row in table
-    },
-    "union_from_scratch": {
-        n: {"test_mean": sc.mean, "test_std": sc.std} for n, sc in scratch.items()
-    },
-    "eval": {
-        "stage_epochs": params.evaluate.stage_epochs,
-        "dsa": params.eval.dsa,
-        "seeds": params.eval.num_seeds,
-    },
-}
-if "progressive" in sets and "union" in sets:
-    gap = (
-        metrics["headline"][LABELS["progressive"]]["test_mean"]
-        - metrics["headline"][LABELS["union"]]["test_mean"]
-    )
-    metrics["pdd_minus_mtt"] = gap
-write_json(out_dir / "metrics.json", metrics)
-headline.assign(
-    result=lambda t: t.test_mean.map("{:.2f}".format) + " ± " + t.test_std.map("{:.2f}".format)
+with_result(headline)
+
+# %% [markdown]
+# `metrics.json` keeps the table by method, the union from scratch and PDD's gain over the
+# one-stage union.
+
+# %%
+metrics = headline_metrics(
+    rows,
+    scratch,
+    dataset=params.common.dataset,
+    distill=distill,
+    stage_epochs=params.evaluate.stage_epochs,
+    evals=params.eval,
 )
+write_json(out_dir / "metrics.json", metrics)
+metrics
 
 # %% [markdown]
 # ## Accuracy after each stage
 
 # %%
 plots.apply_theme()
-fig, ax = plt.subplots(figsize=(4, 2.8), layout="constrained")
-sns.lineplot(
-    data=progressive,
-    x="images_per_class",
-    y="test_acc",
-    hue="schedule",
-    style="schedule",
-    markers=True,
-    errorbar="sd",
-    ax=ax,
-)
-ax.set(
-    xlabel="images per class so far",
-    ylabel="test accuracy (%)",
-    title=f"{params.common.dataset}: progressive evaluation",
+fig = figures.accuracy_by_stage(
+    progressive, title=f"{params.common.dataset}: progressive evaluation"
 )
 plots.save(fig, out_dir / "figures" / "accuracy_by_stage")
 fig
@@ -199,17 +131,6 @@ fig
 
 # %%
 for name, stages in sets.items():
-    ordered = [
-        grid_order(denormalize(s.images.cpu(), ctx.data.spec, ctx.data.zca), s.labels.cpu())
-        for s in stages
-    ]
-    # one row per stage: put each stage's class-sorted images side by side
-    width = max(len(o) for o in ordered)
-    rows_of_images = torch.cat(
-        [torch.cat([o, torch.zeros(width - len(o), *o.shape[1:])]) for o in ordered]
-    )
-    fig = plots.image_grid(
-        rows_of_images, rows=len(stages), titles=[f"S{i + 1}" for i in range(len(stages))]
-    )
+    fig = figures.stage_image_rows(stages, ctx.data.spec, ctx.data.zca)
     plots.save(fig, out_dir / "figures" / f"stage_images_{name}")
 fig

@@ -25,18 +25,17 @@
 # `metrics.json` and figures.
 
 # %%
-import dataclasses
-
-import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
 
+from pdd.analyses.methods_run import (
+    distil_schedules,
+    distill_seconds,
+    method_metrics,
+    progressive_rows,
+    results_table,
+)
+from pdd.analyses.variant_run import accuracy_curve
 from pdd.config.context import context_from
-from pdd.config.distill_plan import plan_schedule
-from pdd.core.buffers import load_buffers
-from pdd.core.evaluate import progressive_evaluation
-from pdd.core.progressive import run_schedule
-from pdd.core.synthetic import save_stages
 from pdd.infra import plots
 from pdd.infra.io import write_csv, write_json
 from pdd.pipeline.inputs import stage_inputs
@@ -51,74 +50,33 @@ method = item.method
 # %%
 ctx = context_from(params, ws.prepared)
 out_dir = ws.artifacts / "methods" / method
-experts = load_buffers(ws.artifacts / "buffers", params.buffers.num_experts)
-SCHEDULES = ("union", "progressive")
-
-
-def distil(schedule: str) -> list:
-    plan, setup, work = plan_schedule(
-        params,
-        ctx,
-        method=method,
-        schedule=schedule,
-        experts=experts,
-        work_name=f"methods-{method}-{schedule}",
-        artifacts=ws.artifacts,
-    )
-    iterations = setup.distiller.config.iterations
-    print(f"{method} {schedule}: stage IPCs {plan.ipcs()}, {iterations} iterations")
-    stages = run_schedule(plan, setup, experts, folder=out_dir / schedule, work=work)
-    for stage in stages:
-        stage.info.pop("history")
-    save_stages(out_dir / schedule, stages, ctx.data.spec, ctx.data.zca)
-    return stages
-
-
-sets = {schedule: distil(schedule) for schedule in SCHEDULES}
-seconds = {name: sum(s.info["seconds"] for s in stages) for name, stages in sets.items()}
+sets = distil_schedules(params, ctx, method=method, artifacts=ws.artifacts, out_dir=out_dir)
+seconds = distill_seconds(sets)
 seconds
 
 # %% [markdown]
 # ## Progressive evaluation of both sets
 
 # %%
-stage_config = dataclasses.replace(ctx.eval_config, epochs=params.evaluate.stage_epochs)
-rows = []
-for name, stages in sets.items():
-    for row in progressive_evaluation(
-        stages,
-        make_model=ctx.make_model,
-        config=stage_config,
-        seeds=ctx.eval_seeds[: params.methods.num_seeds],
-        data=ctx.data,
-        augment=ctx.augment,
-    ):
-        rows.append({"method": method, "schedule": name, **row})
-progressive = pd.DataFrame(rows)
+progressive = progressive_rows(
+    sets,
+    ctx,
+    method=method,
+    stage_epochs=params.evaluate.stage_epochs,
+    seeds=ctx.eval_seeds[: params.methods.num_seeds],
+)
 write_csv(out_dir / "progressive.csv", progressive)
 
 # %%
-last = progressive[progressive.stage == progressive.groupby("schedule").stage.transform("max")]
-LABELS = {"union": f"{method.upper()} alone", "progressive": f"PDD + {method.upper()}"}
-table = {}
-for name in SCHEDULES:
-    accs = last[last.schedule == name].test_acc
-    table[LABELS[name]] = {
-        "test_mean": accs.mean(),
-        "test_std": accs.std(ddof=0),
-        "n": len(accs),
-        "distill_seconds": seconds[name],
-    }
-metrics = {
-    "method": method,
-    "dataset": params.common.dataset,
-    "total_ipc": params.distill.stages * params.distill.ipc_per_stage,
-    "stages": params.distill.stages,
-    "factor": sets["union"][0].factor,
-    "results": table,
-    "pdd_minus_alone": table[LABELS["progressive"]]["test_mean"]
-    - table[LABELS["union"]]["test_mean"],
-}
+table = results_table(progressive, seconds, method=method)
+metrics = method_metrics(
+    table,
+    method=method,
+    dataset=params.common.dataset,
+    stages=params.distill.stages,
+    ipc_per_stage=params.distill.ipc_per_stage,
+    factor=sets["union"][0].factor,
+)
 write_json(out_dir / "metrics.json", metrics)
 pd.DataFrame(table).T
 
@@ -127,21 +85,6 @@ pd.DataFrame(table).T
 
 # %%
 plots.apply_theme()
-fig, ax = plt.subplots(figsize=(4.5, 3), layout="constrained")
-curve = progressive.assign(ipc=progressive.images_per_class)
-sns.lineplot(
-    data=curve,
-    x="ipc",
-    y="test_acc",
-    hue="schedule",
-    style="schedule",
-    marker="o",
-    errorbar="sd",
-    ax=ax,
-)
-ax.set(
-    xlabel="images per class so far",
-    ylabel="test accuracy (%)",
-    title=f"{params.common.dataset}: {method}",
-)
+title = f"{params.common.dataset}: {method}"
+fig = accuracy_curve(progressive, title=title, figsize=(4.5, 3), hue="schedule")
 plots.save(fig, out_dir / "figures" / "accuracy_by_stage")

@@ -33,15 +33,8 @@
 # the whole schedule).
 
 # %%
-import matplotlib.pyplot as plt
-import seaborn as sns
-
-from pdd.analyses.variant_run import (
-    distil_progressive,
-    reuse_published,
-    score_progressively,
-    split_stage_ipcs,
-)
+from pdd.analyses.ablation import ablation_metrics, reused_folder, stage_point, varied_distill
+from pdd.analyses.variant_run import accuracy_curve, run_variant
 from pdd.config.context import context_from
 from pdd.infra import plots
 from pdd.infra.io import write_csv, write_json
@@ -56,70 +49,41 @@ stages = item.stages
 
 # %%
 ctx = context_from(params, ws.prepared)
-published = ws.reports  # the published sets of the main run
 out_dir = ws.artifacts / "ablation_stages" / str(stages)
-total_ipc = params.distill.stages * params.distill.ipc_per_stage
-budget = params.distill.stages * params.distill.iterations
-split = split_stage_ipcs(stages, total_ipc)  # raises naming the item when it cannot
-P = len(split)
-uniform = isinstance(stages, int)
-if budget % P:
-    raise ValueError(f"ablation: P={P} must divide the iteration budget ({budget})")
-REUSED = {1: "union", params.distill.stages: "progressive"}
-print(f"P={P}: IPC {'+'.join(map(str, split))}, {budget // P} iterations each")
+point = stage_point(stages, params.distill)  # raises naming the item when it cannot
+print(point.describe())
 
 # %% [markdown]
-# ## The set: reused from the main run, or distilled here
+# ## The set, reused from the main run or distilled here, and its progressive evaluation
+#
+# `ws.reports` holds the main run's published sets; the evaluation is progressive,
+# `evaluate.stage_epochs` per stage, on `ablation.num_seeds` networks.
 
 # %%
-if uniform and stages in REUSED and (published / "distill" / REUSED[stages]).is_dir():
-    variant = reuse_published(published, f"distill/{REUSED[stages]}")
-else:
-    varied = params.distill.model_copy(
-        update={"stages": P, "ipc_per_stage": total_ipc // P, "iterations": budget // P}
-    )
-    variant = distil_progressive(
-        params,
-        ctx,
-        artifacts=ws.artifacts,
-        work_name=f"ablation-stages-{stages}",
-        out_dir=out_dir,
-        distill=varied,
-        stage_ipcs=() if uniform else split,
-    )
-print(variant.origin, [s.ipc for s in variant.stages])
-
-# %% [markdown]
-# ## Progressive evaluation
-
-# %%
-rows, final = score_progressively(
-    variant,
+run = run_variant(
+    params,
     ctx,
-    stage_epochs=params.evaluate.stage_epochs,
+    artifacts=ws.artifacts,
+    work_name=f"ablation-stages-{stages}",
+    out_dir=out_dir,
     num_seeds=params.ablation.num_seeds,
-    seed=params.common.seed,
+    label={"P": point.count},
+    published=ws.reports,
+    reuse=reused_folder(point, params.distill.stages),
+    distill=varied_distill(point, params.distill),
+    stage_ipcs=point.planned_ipcs,
 )
-progressive = rows.assign(P=P)
-write_csv(out_dir / "progressive.csv", progressive)
-metrics = {
-    "P": P,
-    "ipc_per_stage": total_ipc // P if uniform else None,
-    "stage_ipcs": list(split),
-    "iterations_per_stage": budget // P,
-    **final,
-}
+print(run.variant.origin, [s.ipc for s in run.variant.stages])
+write_csv(out_dir / "progressive.csv", run.progressive)
+
+# %%
+metrics = ablation_metrics(point, run.final)
 write_json(out_dir / "metrics.json", metrics)
 metrics
 
 # %%
 plots.apply_theme()
-fig, ax = plt.subplots(figsize=(4, 2.8), layout="constrained")
-sns.lineplot(data=progressive, x="images_per_class", y="test_acc", marker="o", errorbar="sd", ax=ax)
-ax.set(
-    xlabel="images per class so far",
-    ylabel="test accuracy (%)",
-    title=f"P = {P} stages of IPC {'+'.join(map(str, split))}",
-)
+title = f"P = {point.count} stages of IPC {point.sizes}"
+fig = accuracy_curve(run.progressive, title=title, figsize=(4, 2.8))
 plots.save(fig, out_dir / "figures" / "accuracy_by_stage")
 fig

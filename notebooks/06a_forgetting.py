@@ -25,16 +25,18 @@
 # order of the training split), `metrics.json` and the figure `easiest_and_hardest`.
 
 # %%
-import pandas as pd
-import torch
-
+from pdd.analyses.easiness import (
+    easiest_and_hardest,
+    forgetting_config,
+    forgetting_metrics,
+    forgotten_by_class,
+    track_forgetting,
+)
 from pdd.config.context import context_from
-from pdd.core.forgetting import ForgettingTracker
-from pdd.core.train import TrainConfig, evaluate, train_classifier
+from pdd.core.train import evaluate
 from pdd.data import denormalize
 from pdd.infra import plots
 from pdd.infra.io import save_torch, write_json
-from pdd.infra.runtime import derive_seed
 from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
@@ -45,40 +47,17 @@ params, item, ws = stage_inputs("forgetting", inputs)
 
 # %%
 ctx = context_from(params, ws.prepared)
-forgetting_epochs, seed = params.easy_drop.forgetting_epochs, params.common.seed
+epochs = params.easy_drop.forgetting_epochs
 out_dir = ws.artifacts / "forgetting"
 train_x, train_y = ctx.data.train_x, ctx.data.train_y
-tracker = ForgettingTracker(len(train_y))
-config = TrainConfig(  # the experts' plain SGD: no momentum, no decay, constant step size
-    epochs=forgetting_epochs,
-    lr=params.buffers.lr_teacher,
-    momentum=0.0,
-    weight_decay=0.0,
-    batch_size=params.buffers.batch_size,
-    lr_decay_at=(),
-)
-result = train_classifier(
-    ctx.make_model(derive_seed(seed, "forgetting")),
-    train_x,
-    train_y,
-    config,
-    seed=derive_seed(seed, "forgetting"),
-    progress=True,
-    desc="forgetting statistics",
-    on_batch=tracker.update,
+config = forgetting_config(params.buffers, epochs)
+tracker, result = track_forgetting(
+    ctx.make_model, train_x, train_y, config, seed=params.common.seed
 )
 easiness = tracker.easiness()
 save_torch({"easiness": easiness, "forgotten": tracker.forgotten}, out_dir / "easiness.pt")
-never_learnt = int((tracker.first_learnt < 0).sum())
-metrics = {
-    "examples": len(train_y),
-    "epochs": forgetting_epochs,
-    "never_forgotten": int(((tracker.forgotten == 0) & (tracker.first_learnt >= 0)).sum()),
-    "forgotten_at_least_once": int((tracker.forgotten > 0).sum()),
-    "never_learnt": never_learnt,
-    "test_acc": evaluate(result.model, ctx.data.test_x, ctx.data.test_y)[0],
-    "seconds": round(result.seconds, 1),
-}
+test_acc = evaluate(result.model, ctx.data.test_x, ctx.data.test_y)[0]
+metrics = forgetting_metrics(tracker, epochs=epochs, test_acc=test_acc, seconds=result.seconds)
 write_json(out_dir / "metrics.json", metrics)
 metrics
 
@@ -86,13 +65,7 @@ metrics
 # ## Forgetting events per class
 
 # %%
-events = pd.DataFrame(
-    {
-        "class": [ctx.data.class_names[c] for c in train_y.cpu().tolist()],
-        "forgotten": tracker.forgotten.tolist(),
-    }
-)
-events.groupby("class").forgotten.describe()[["mean", "50%", "max"]]
+forgotten_by_class(tracker.forgotten, train_y, ctx.data.class_names)
 
 # %% [markdown]
 # ## The easiest and the hardest examples of every class
@@ -100,14 +73,9 @@ events.groupby("class").forgotten.describe()[["mean", "50%", "max"]]
 
 # %%
 plots.apply_theme()
-per_side = 4
-columns = []
-for label in range(ctx.data.spec.num_classes):
-    members = (train_y.cpu() == label).nonzero().flatten()
-    order = torch.sort(easiness[members], descending=True, stable=True).indices
-    columns.append(torch.cat([members[order[:per_side]], members[order[-per_side:]]]))
-picked = torch.cat(columns).to(train_x.device)
-images = denormalize(train_x[picked].cpu(), ctx.data.spec, ctx.data.zca)
-fig = plots.image_grid(images, rows=ctx.data.spec.num_classes, titles=list(ctx.data.class_names))
+spec = ctx.data.spec
+picked = easiest_and_hardest(easiness, train_y, num_classes=spec.num_classes, per_side=4)
+images = denormalize(train_x[picked.to(train_x.device)].cpu(), spec, ctx.data.zca)
+fig = plots.image_grid(images, rows=spec.num_classes, titles=list(ctx.data.class_names))
 plots.save(fig, out_dir / "figures" / "easiest_and_hardest")
 fig

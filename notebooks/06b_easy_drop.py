@@ -35,13 +35,16 @@
 # `metrics.json` (accuracy, the fraction of real data later stages learn from, seconds).
 
 # %%
-import dataclasses
-
-import torch
-
-from pdd.analyses.variant_run import distil_progressive, reuse_published, score_progressively
+from pdd.analyses.easy_drop import (
+    CORRECT_BY_ALL,
+    drop_summary,
+    easy_drop_metrics,
+    kept_by_stage,
+    later_stage_data,
+    require_mtt,
+)
+from pdd.analyses.variant_run import run_variant
 from pdd.config.context import context_from
-from pdd.core.forgetting import keep_hardest
 from pdd.infra.io import write_csv, write_json
 from pdd.pipeline.inputs import stage_inputs
 
@@ -53,70 +56,38 @@ params, item, ws = stage_inputs("easy_drop", inputs)
 rate = item.rate
 
 # %%
+require_mtt(params.distill.method)
 ctx = context_from(params, ws.prepared)
-published = ws.reports  # the published progressive set of the main run
 out_dir = ws.artifacts / "easy_drop" / str(rate)
-method, keep = params.distill.method, params.easy_drop.correct_by_all_keep
-if method != "mtt":
-    raise ValueError(f"distill.method: easy-example dropping runs with mtt, got {method}")
-CORRECT_BY_ALL = "correct-by-all"
-by_forgetting = rate != CORRECT_BY_ALL
-train_size = len(ctx.data.train_y)
-if by_forgetting:
-    easiness = torch.load(ws.artifacts / "forgetting" / "easiness.pt", weights_only=True)
-    kept = keep_hardest(ctx.data.train_y.cpu(), easiness["easiness"], rate)
-    kept = kept.to(ctx.data.train_y.device)
-    later_data = dataclasses.replace(
-        ctx.data, train_x=ctx.data.train_x[kept], train_y=ctx.data.train_y[kept]
-    )
-    print(f"rate {rate}: later stages learn from {len(kept)} of {train_size} examples")
-else:
-    later_data = None
-    print(f"correct-by-all: learnt examples kept with probability {keep}")
+keep, train_size = params.easy_drop.correct_by_all_keep, len(ctx.data.train_y)
+easiness_file = ws.artifacts / "forgetting" / "easiness.pt"
+later_data = later_stage_data(ctx.data, rate, easiness_file=easiness_file)
+print(drop_summary(rate, later_data, train_size=train_size, keep=keep))
 
 # %% [markdown]
-# ## The set: the main run's for rate 0, distilled here otherwise
+# ## The set (the main run's for rate 0, distilled here otherwise), evaluated progressively
+#
+# `ws.reports` holds the main run's published progressive set.
 
 # %%
-if rate == 0 and (published / "distill" / "progressive").is_dir():
-    variant = reuse_published(published, "distill/progressive")
-else:
-    variant = distil_progressive(
-        params,
-        ctx,
-        artifacts=ws.artifacts,
-        work_name=f"easy-drop-{rate}",
-        out_dir=out_dir,
-        later_data=later_data,
-        keep_learned=None if by_forgetting else keep,
-    )
-print(variant.origin, [s.ipc for s in variant.stages])
-
-# %% [markdown]
-# ## Progressive evaluation
-
-# %%
-rows, final = score_progressively(
-    variant,
+run = run_variant(
+    params,
     ctx,
-    stage_epochs=params.evaluate.stage_epochs,
+    artifacts=ws.artifacts,
+    work_name=f"easy-drop-{rate}",
+    out_dir=out_dir,
     num_seeds=params.easy_drop.num_seeds,
-    seed=params.common.seed,
+    label={"rate": rate},
+    published=ws.reports,
+    reuse="distill/progressive" if rate == 0 else None,
+    later_data=later_data,
+    keep_learned=keep if rate == CORRECT_BY_ALL else None,
 )
-progressive = rows.assign(rate=rate)
-write_csv(out_dir / "progressive.csv", progressive)
-# the share of the training split each later stage learnt from (stage 1: all of it)
-kept_by_stage = [
-    s.info.get("real_examples", len(later_data.train_y) if later_data else train_size) / train_size
-    for s in variant.stages[1:]
-]
-metrics = {
-    "rate": rate,
-    "criterion": "forgetting" if by_forgetting else CORRECT_BY_ALL,
-    "keep_learned": None if by_forgetting else keep,
-    "kept_fraction": sum(kept_by_stage) / len(kept_by_stage) if kept_by_stage else 1.0,
-    "kept_by_stage": kept_by_stage,
-    **final,
-}
+print(run.variant.origin, [s.ipc for s in run.variant.stages])
+write_csv(out_dir / "progressive.csv", run.progressive)
+
+# %%
+kept = kept_by_stage(run.variant.stages, later_data, train_size=train_size)
+metrics = easy_drop_metrics(rate, keep=keep, kept=kept, final=run.final)
 write_json(out_dir / "metrics.json", metrics)
 metrics

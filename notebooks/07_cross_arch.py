@@ -30,15 +30,9 @@
 
 # %%
 import dataclasses
-import time
 
-import matplotlib.pyplot as plt
-import pandas as pd
-import seaborn as sns
-
-from pdd.analyses.cross_arch import cross_arch_rows, held_out_subset, random_real_set
+from pdd.analyses import cross_arch
 from pdd.config.context import context_from
-from pdd.core.synthetic import load_stages
 from pdd.infra import plots
 from pdd.infra.io import write_csv, write_json
 from pdd.infra.paths import work_dir
@@ -51,109 +45,59 @@ inputs = None  # the runner's {"params", "item", "workdir"}; None: params.yaml, 
 # %%
 params, item, ws = stage_inputs("cross_arch", inputs)
 
+# %% [markdown]
+# The compared sets (random real images first), the training protocol, the seeds and the
+# test subset. Finished (network, set) pairs are kept in a folder named by everything else
+# that shapes a score, and a rerun reuses them.
+
 # %%
 ctx = context_from(params, ws.prepared)
-common, distill, cross = params.common, params.distill, params.cross_arch
-published = ws.reports
+common, cross = params.common, params.cross_arch
 out_dir = ws.artifacts / "cross_arch"
-total_ipc = distill.stages * distill.ipc_per_stage
-LABELS = {
-    "union": f"{distill.method.upper()} (union)",
-    "sequential": "sequential",
-    "progressive": "PDD (progressive)",
-}
-real_seed = derive_seed(common.seed, "real")
-sets = {"random real": random_real_set(ctx.data, total_ipc, params.eval.lr, real_seed)}
-for schedule in cross.schedules:
-    sets[LABELS[schedule]] = load_stages(published / "distill" / schedule)
+total_ipc = params.distill.stages * params.distill.ipc_per_stage
+sets = cross_arch.compared_sets(params, ctx.data, ws.reports, cross.schedules)
 config = dataclasses.replace(ctx.eval_config, epochs=cross.epochs)
-seeds = [derive_seed(common.seed, "eval", i) for i in range(cross.num_seeds)]
-test = held_out_subset(ctx.data, cross.test_images, derive_seed(common.seed, "test subset"))
+seeds = cross_arch.eval_seeds(common.seed, cross.num_seeds)
+test_seed = derive_seed(common.seed, "test subset")
+test = cross_arch.held_out_subset(ctx.data, cross.test_images, test_seed)
 print({name: [s.ipc for s in stages] for name, stages in sets.items()}, len(test[1]), "test")
-# Finished (network, set) pairs are kept here and reused by a rerun; the key holds what
-# shapes a score besides the set itself (each entry checks its set's digest).
-key = {
-    "dataset": common.dataset,
-    "net": ctx.net,
-    "config": config,
-    "seeds": seeds,
-    "test": [cross.test_images, derive_seed(common.seed, "test subset")],
-    "protocol": cross.protocol,
-    "val": common.val_per_class,
-    "zca": common.zca,
-    "dsa": [params.eval.dsa, params.eval.dsa_strategy, params.eval.dsa_flip],
-    "threads": common.threads,
-}
+key = cross_arch.resume_key(params, net=ctx.net, config=config, seeds=seeds)
 resume = work_dir(ws.artifacts, "cross_arch", key)
 print(f"resumable state in {resume}")
 
-
-def model_for(net: str):
-    return dataclasses.replace(ctx, net={**ctx.net, "name": net}).make_model
-
-
 # %% [markdown]
 # ## Every set on every network
+# One network at a time; the seconds each took (0 for pairs reused from a previous run).
 
 # %%
-rows, seconds = [], {}
-for net in cross.nets:
-    started = time.perf_counter()
-    rows += cross_arch_rows(
-        sets,
-        [net],
-        model_for=model_for,
-        config=config,
-        seeds=seeds,
-        test=test,
-        augment=ctx.augment,
-        protocol=cross.protocol,
-        resume_dir=resume,
-    )
-    seconds[net] = round(time.perf_counter() - started, 1)
-    print(net, f"{seconds[net]:.0f} s")
-scores = pd.DataFrame(rows)
+scores, seconds = cross_arch.scores_by_network(
+    sets,
+    cross.nets,
+    model_for=cross_arch.model_factories(ctx),
+    config=config,
+    seeds=seeds,
+    test=test,
+    augment=ctx.augment,
+    protocol=cross.protocol,
+    resume_dir=resume,
+)
 write_csv(out_dir / "scores.csv", scores)
+seconds
 
 # %% [markdown]
 # ## Table: test accuracy (%) mean ± std over seeds
 
 # %%
-summary = (
-    scores.groupby(["net", "set"], sort=False)
-    .test_acc.agg(test_mean="mean", test_std=lambda a: a.std(ddof=0), n="count")
-    .reset_index()
+summary = cross_arch.seed_summary(scores, ["net", "set"])
+metrics = cross_arch.cross_arch_metrics(
+    params, summary, test_images=len(test[1]), seconds_per_net=seconds
 )
-metrics = {
-    "dataset": common.dataset,
-    "distilled_with": params.net.name,
-    "total_ipc": total_ipc,
-    "protocol": cross.protocol,
-    "epochs": cross.epochs,
-    "test_images": len(test[1]),
-    "seconds_per_net": seconds,
-    "scores": {
-        net: {
-            row.set: {"test_mean": row.test_mean, "test_std": row.test_std, "n": int(row.n)}
-            for row in summary[summary.net == net].itertuples()
-        }
-        for net in cross.nets
-    },
-}
 write_json(out_dir / "metrics.json", metrics)
-summary.assign(
-    result=lambda t: t.test_mean.map("{:.2f}".format) + " ± " + t.test_std.map("{:.2f}".format)
-).pivot(index="set", columns="net", values="result").loc[list(sets)]
+cross_arch.mean_std_table(summary, index="set", columns="net", order=sets)
 
 # %%
 plots.apply_theme()
-fig, ax = plt.subplots(figsize=(5.5, 2.8), layout="constrained")
-sns.barplot(data=scores, x="net", y="test_acc", hue="set", errorbar="sd", ax=ax)
-ax.set(
-    xlabel=f"network trained on the set (sets distilled with {params.net.name})",
-    ylabel="test accuracy (%)",
-    title=f"{common.dataset}, {total_ipc} images per class",
-)
-ax.legend(fontsize="small", title=None)
+title = f"{common.dataset}, {total_ipc} images per class"
+fig = cross_arch.cross_arch_figure(scores, distilled_with=params.net.name, title=title)
 plots.save(fig, out_dir / "figures" / "cross_arch")
 fig

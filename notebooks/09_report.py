@@ -24,22 +24,10 @@
 # figures `stages_vs_real_<schedule>`) and `README.md`.
 
 # %%
-import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
 import torch
 
-from pdd.analyses.results import (
-    CORRECT_BY_ALL,
-    methods_markdown,
-    methods_table,
-    published_runs,
-    results_markdown,
-    results_table,
-    split_label,
-    stage_times,
-    stage_times_markdown,
-)
+from pdd.analyses import figures, report_page, results
 from pdd.config.context import context_from
 from pdd.core.synthetic import grid_order, load_stages
 from pdd.data import denormalize, sample_per_class
@@ -63,27 +51,26 @@ out_dir = ws.artifacts / "report"
 summary_dir = out_dir / "summary"
 summary_dir.mkdir(parents=True, exist_ok=True)
 STAGE_FOLDERS = publication_folders(params)
-present = {stage: (published / folder).is_dir() for stage, folder in STAGE_FOLDERS.items()}
-pd.Series(present, name="published")
+pd.Series(report_page.published_stages(published, STAGE_FOLDERS), name="published")
 
 # %% [markdown]
 # ## All results
 
 # %%
-results = results_table(
+all_results = results.results_table(
     published, methods_names, ablation.stage_counts, drop_rates, ablation.stage_ipcs
 )
-results.to_csv(summary_dir / "results.csv", index=False)
-(summary_dir / "results.md").write_text(results_markdown(results))
-results
+all_results.to_csv(summary_dir / "results.csv", index=False)
+(summary_dir / "results.md").write_text(results.results_markdown(all_results))
+all_results
 
 # %% [markdown]
 # ## Base methods alone and with PDD
 
 # %%
-methods = methods_table(published, methods_names)
+methods = results.methods_table(published, methods_names)
 methods.to_csv(summary_dir / "methods.csv", index=False)
-(summary_dir / "methods.md").write_text(methods_markdown(methods))
+(summary_dir / "methods.md").write_text(results.methods_markdown(methods))
 methods
 
 # %% [markdown]
@@ -92,43 +79,29 @@ methods
 # (stages that shared the cores with other work took longer than they would alone).
 
 # %%
-times = stage_times(published / "notebooks")
+times = results.stage_times(published / "notebooks")
 times.to_csv(summary_dir / "stage_times.csv", index=False)
-(summary_dir / "stage_times.md").write_text(stage_times_markdown(times))
+(summary_dir / "stage_times.md").write_text(results.stage_times_markdown(times))
 times
 
 # %% [markdown]
 # ## Stage count: accuracy and cost against P
 
 # %%
-counts = published_runs(published, "ablation_stages", ablation.stage_counts)
+counts = results.published_runs(published, "ablation_stages", ablation.stage_counts)
 if not counts.empty:
     plots.apply_theme()
-    fig, axes = plt.subplots(1, 2, figsize=(7, 2.6), layout="constrained")
-    axes[0].errorbar(counts.P, counts.test_mean, yerr=counts.test_std, marker="o", capsize=3)
-    axes[0].set(xscale="log", xlabel="stages P", ylabel="test accuracy (%)", title="accuracy")
-    axes[0].set_xticks(counts.P, [str(p) for p in counts.P])
-    axes[0].minorticks_off()
-    sns.barplot(data=counts, x="P", y="distill_seconds", ax=axes[1], color="C0")
-    # reused sets carry the seconds of the run that made them (maybe another machine)
-    axes[1].set(xlabel="stages P", ylabel="distillation seconds", title="cost (as run)")
-    plots.save(fig, summary_dir / "figures" / "stage_count")
+    plots.save(results.stage_count_figure(counts), summary_dir / "figures" / "stage_count")
 counts
 
 # %% [markdown]
 # ## Per-stage IPC: the same P and total, the images shared out differently
+# Each uneven split beside the even run with the same number of stages.
 
 # %%
-splits = published_runs(published, "ablation_stages", ablation.stage_ipcs)
+splits = results.published_runs(published, "ablation_stages", ablation.stage_ipcs)
 if not splits.empty:
-    even = counts[counts.P.isin(splits.P)] if not counts.empty else counts
-    compared = pd.concat([even, splits], ignore_index=True)
-    compared["split"] = [split_label(row) for row in compared.to_dict("records")]
-    fig, ax = plt.subplots(figsize=(4, 2.8), layout="constrained")
-    ax.errorbar(compared.split, compared.test_mean, yerr=compared.test_std, fmt="o", capsize=3)
-    ax.set(
-        xlabel="images per class of each stage", ylabel="test accuracy (%)", title="per-stage IPC"
-    )
+    fig = results.stage_ipcs_figure(results.split_comparison(counts, splits))
     plots.save(fig, summary_dir / "figures" / "stage_ipcs")
 splits
 
@@ -136,34 +109,10 @@ splits
 # ## Easy-example dropping: accuracy against the real data later stages learn from
 
 # %%
-drops = published_runs(published, "easy_drop", drop_rates)
-correct = published_runs(published, "easy_drop", [CORRECT_BY_ALL])
+drops = results.published_runs(published, "easy_drop", drop_rates)
+correct = results.published_runs(published, "easy_drop", [results.CORRECT_BY_ALL])
 if not drops.empty:
-    fig, ax = plt.subplots(figsize=(4, 2.8), layout="constrained")
-    ax.errorbar(
-        100 * drops.kept_fraction,
-        drops.test_mean,
-        yerr=drops.test_std,
-        marker="o",
-        capsize=3,
-        label="forgetting: easiest dropped",
-    )
-    if not correct.empty:  # kept share: the mean over later stages
-        ax.errorbar(
-            100 * correct.kept_fraction,
-            correct.test_mean,
-            yerr=correct.test_std,
-            fmt="s",
-            capsize=3,
-            label="correct-by-all",
-        )
-    ax.legend(fontsize="x-small")
-    ax.set(
-        xlabel="real training data kept for later stages (%)",
-        ylabel="test accuracy (%)",
-        title="PDD + MTT, easiest examples dropped",
-    )
-    plots.save(fig, summary_dir / "figures" / "easy_drop")
+    plots.save(results.easy_drop_figure(drops, correct), summary_dir / "figures" / "easy_drop")
 drops
 
 # %% [markdown]
@@ -176,88 +125,30 @@ plots.apply_theme()
 spec, zca = ctx.data.spec, ctx.data.zca
 picker = torch.Generator().manual_seed(derive_seed(params.common.seed, "report examples"))
 real_idx = sample_per_class(ctx.data.train_y.cpu(), distill.ipc_per_stage, picker)
-real = grid_order(
-    denormalize(ctx.data.train_x[real_idx].cpu(), spec, zca), ctx.data.train_y[real_idx].cpu()
-)
-stage_figures = {}
+real_images = denormalize(ctx.data.train_x[real_idx].cpu(), spec, zca)
+real = grid_order(real_images, ctx.data.train_y[real_idx].cpu())
+stage_figures = {}  # schedule -> its figure, relative to the page
 for schedule in distill.schedules:
     folder = published / "distill" / schedule
-    if not folder.is_dir():
-        continue
-    rows = [real]
-    for stage in load_stages(folder):
-        images = denormalize(stage.images.cpu(), spec, zca)
-        rows.append(grid_order(images, stage.labels.cpu()))
-    width = max(len(r) for r in rows)
-    padded = torch.cat([torch.cat([r, torch.zeros(width - len(r), *r.shape[1:])]) for r in rows])
-    titles = ["real"] + [f"S{i}" for i in range(1, len(rows))]
-    fig = plots.image_grid(padded, rows=len(rows), titles=titles, scale=0.45)
-    name = f"stages_vs_real_{schedule}"
-    plots.save(fig, summary_dir / "figures" / name)
-    stage_figures[schedule] = f"summary/figures/{name}.png"
+    if folder.is_dir():
+        fig = figures.stage_image_rows(load_stages(folder), spec, zca, real=real, scale=0.45)
+        stage_figures[schedule] = f"summary/figures/stages_vs_real_{schedule}.png"
+        plots.save(fig, out_dir / stage_figures[schedule])
 sorted(stage_figures)
 
 # %% [markdown]
 # ## reports/README.md
-
+# The landing page: the set-up, the three tables, every published figure and one row per
+# stage with its results and executed notebook.
 
 # %%
-def figure_links(folder: str) -> list[str]:
-    """Markdown images of a published stage's figures (paths relative to reports/)."""
-    return [
-        f"![{path.stem}]({path.relative_to(published).as_posix()})"
-        for path in sorted((published / folder).rglob("figures/*.png"))
-    ]
-
-
-net, protocol = params.net, params.eval
-lines = [
-    "# Results of the published run",
-    "",
-    "Generated by the `report` stage (`notebooks/09_report.py`) from what every stage",
-    "published under `reports/<stage>/`; do not edit by hand. Dataset "
-    f"{params.common.dataset}, network {net.name}-{net.width} ({net.norm} norm), evaluation "
-    f"{protocol.epochs} epochs with DSA {'on' if protocol.dsa else 'off'}; test accuracy (%), "
-    "mean ± std over seeds.",
-    "",
-    "## All results",
-    "",
-    results_markdown(results),
-    "Source: [`summary/results.csv`](summary/results.csv). Literature numbers are for the",
-    "same dataset where the literature has one; CIFAR-10 numbers only show the paper's scale.",
-    "",
-    "## Base methods alone and with PDD",
-    "",
-    methods_markdown(methods) if not methods.empty else "Not published yet.\n",
-    "## Measured time of every stage",
-    "",
-    "Wall time of each published notebook (papermill's record;",
-    "[`summary/stage_times.csv`](summary/stage_times.csv)). Stages published in different",
-    "sessions may come from different 2-core machines: each row names the machine that ran",
-    "it (— for notebooks published before the machine was recorded). A stage that shared",
-    "the cores with other work took longer than it would alone.",
-    "",
-    stage_times_markdown(times),
-    "## Figures",
-    "",
-]
-for stage, folder in STAGE_FOLDERS.items():
-    if present[stage] and figure_links(folder):
-        lines += [f"### {stage}", "", *figure_links(folder), ""]
-if (summary_dir / "figures" / "stage_count.png").is_file():
-    lines += ["### Stage count", "", "![stage_count](summary/figures/stage_count.png)", ""]
-if (summary_dir / "figures" / "stage_ipcs.png").is_file():
-    lines += ["### Per-stage IPC", "", "![stage_ipcs](summary/figures/stage_ipcs.png)", ""]
-if (summary_dir / "figures" / "easy_drop.png").is_file():
-    lines += ["### Easy-example dropping", "", "![easy_drop](summary/figures/easy_drop.png)", ""]
-lines += ["### Stage images beside real images", ""]
-lines += [f"![{s}]({path})" for s, path in sorted(stage_figures.items())] + [""]
-lines += ["## Stages", "", "| stage | published results | executed notebook |", "|---|---|---|"]
-for stage, folder in STAGE_FOLDERS.items():
-    notebooks = sorted((published / "notebooks").glob(f"*_{folder.replace('/', '_')}.ipynb"))
-    notebook = ", ".join(f"[{p.name}](notebooks/{p.name})" for p in notebooks) or "—"
-    result = f"[`{folder}/`]({folder}/)" if present[stage] else "not published yet"
-    lines.append(f"| `{stage}` | {result} | {notebook} |")
-readme = "\n".join(lines) + "\n"
+readme = report_page.landing_page(
+    params,
+    reports=published,
+    folders=STAGE_FOLDERS,
+    tables=(all_results, methods, times),
+    page_dir=out_dir,
+    stage_figures=stage_figures,
+)
 (out_dir / "README.md").write_text(readme)
 print(readme[:1500])

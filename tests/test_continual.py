@@ -4,12 +4,26 @@ classes, predictions are restricted to them, and one row comes per seed and task
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 
+import matplotlib.pyplot as plt
+import pandas as pd
 import pytest
 import torch
 
-from pdd.analyses.continual import accuracy_among, class_tasks, continual_accuracy, of_classes
+from pdd.analyses import continual
+from pdd.analyses.continual import (
+    accuracy_among,
+    accuracy_by_memory,
+    accuracy_by_task_figure,
+    class_tasks,
+    continual_accuracy,
+    continual_metrics,
+    of_classes,
+)
+from pdd.analyses.cross_arch import seed_summary
 from pdd.core.models import get_model
+from pdd.core.synthetic import SyntheticStage
 from pdd.core.train import TrainConfig
 from pdd.data import Splits, get_spec
 
@@ -71,3 +85,68 @@ def test_one_row_per_seed_and_task():
         (2, 2, 4),
     ]
     assert all(0.0 <= r["test_acc"] <= 100.0 for r in rows)
+
+
+def test_every_memory_trains_on_all_its_stages_at_its_last_step_size(monkeypatch):
+    seen = []
+
+    def fake_accuracy(memory, tasks, *, config, seeds, **_):
+        seen.append((memory[1].tolist(), config.lr, config.epochs))
+        return [{"seed": seed, "task": 1, "classes_seen": 2, "test_acc": 50.0} for seed in seeds]
+
+    monkeypatch.setattr(continual, "continual_accuracy", fake_accuracy)
+    first = SyntheticStage(torch.zeros(2, 1, 2, 2), torch.tensor([0, 1]), lr=0.1)
+    last = SyntheticStage(torch.ones(2, 1, 2, 2), torch.tensor([1, 0]), lr=0.02)
+    memories = {"real": [first], "PDD": [first, last]}
+    table = accuracy_by_memory(
+        memories,
+        [[0, 1]],
+        make_model=None,
+        eval_config=TrainConfig(epochs=9, lr=0.5),
+        epochs=3,
+        seeds=[4, 5],
+        data=None,
+        augment=None,
+    )
+    assert seen == [([0, 1], 0.1, 3), ([0, 1, 1, 0], 0.02, 3)]
+    assert list(table.columns) == ["source", "seed", "task", "classes_seen", "test_acc"]
+    assert table.source.tolist() == ["real", "real", "PDD", "PDD"]
+
+
+def accuracy_table():
+    rows = [
+        (source, seed, task, acc)
+        for source, accs in (("real", [10.0, 30.0, 20.0, 40.0]), ("PDD", [50.0] * 4))
+        for (seed, task), acc in zip([(1, 1), (1, 2), (2, 1), (2, 2)], accs, strict=True)
+    ]
+    return pd.DataFrame(rows, columns=["source", "seed", "task", "test_acc"]).assign(
+        classes_seen=lambda t: 2 * t.task
+    )
+
+
+def test_continual_metrics_by_task_and_averaged_per_seed():
+    accuracy = accuracy_table()
+    params = SimpleNamespace(
+        common=SimpleNamespace(dataset="tiny"),
+        distill=SimpleNamespace(stages=2, ipc_per_stage=3),
+        continual=SimpleNamespace(epochs=4),
+    )
+    by_task = seed_summary(accuracy, ["source", "task"])
+    metrics = continual_metrics(params, accuracy, by_task, tasks=[[0, 1], [2, 3]])
+    assert (metrics["memory_ipc"], metrics["epochs"], metrics["dataset"]) == (6, 4, "tiny")
+    assert list(metrics["by_task"]) == ["real", "PDD"]
+    assert metrics["by_task"]["real"] == [
+        {"task": 1, "test_mean": 15.0, "test_std": 5.0, "n": 2},
+        {"task": 2, "test_mean": 35.0, "test_std": 5.0, "n": 2},
+    ]
+    # per seed: (10 + 30) / 2 = 20 and (20 + 40) / 2 = 30
+    assert metrics["average_over_tasks"]["real"] == {"test_mean": 25.0, "test_std": 5.0, "n": 2}
+    assert metrics["average_over_tasks"]["PDD"]["test_std"] == 0.0
+
+
+def test_accuracy_by_task_figure_draws_one_line_per_source():
+    fig = accuracy_by_task_figure(accuracy_table(), title="tiny")
+    (ax,) = fig.axes
+    assert ax.get_title() == "tiny" and ax.get_xlabel() == "classes seen"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["real", "PDD"]
+    plt.close(fig)

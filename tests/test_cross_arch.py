@@ -5,21 +5,37 @@ gives one row."""
 from __future__ import annotations
 
 import dataclasses
+import json
+from types import SimpleNamespace
 
+import matplotlib.pyplot as plt
+import pandas as pd
 import pytest
 import torch
 
 from pdd.analyses.cross_arch import (
     as_one_stage,
+    compared_sets,
+    cross_arch_figure,
+    cross_arch_metrics,
     cross_arch_rows,
+    eval_seeds,
     held_out_subset,
+    mean_std_table,
+    model_factories,
     random_real_set,
+    resume_key,
+    schedule_label,
     score_on_network,
+    scores_by_network,
+    seed_summary,
 )
+from pdd.config.context import Context
 from pdd.core.models import get_model
 from pdd.core.synthetic import SyntheticStage
 from pdd.core.train import TrainConfig
 from pdd.data import Splits, get_spec
+from pdd.infra.runtime import derive_seed
 
 
 def tiny_splits() -> Splits:
@@ -127,3 +143,145 @@ def test_a_rerun_reuses_finished_pairs_and_redoes_a_changed_set(tmp_path):
     changed = {"real": random_real_set(data, 1, 0.01, seed=1)}  # same name, other images
     cross_arch_rows(changed, ["mlp"], model_for=counting, **common)
     assert calls == ["convnet", "mlp", "mlp"]
+
+
+def _publish(reports, schedule, stages):
+    """A published set as notebook 02 leaves it: stage files and a manifest."""
+    folder = reports / "distill" / schedule
+    folder.mkdir(parents=True)
+    entries = []
+    for index, stage in enumerate(stages):
+        name = f"stage_{index + 1}.pt"
+        payload = {"images": stage.images, "labels": stage.labels, "lr": torch.tensor(stage.lr)}
+        torch.save(payload, folder / name)
+        entries.append({"file": name, "ipc": stage.ipc, "lr": stage.lr})
+    (folder / "manifest.json").write_text(json.dumps({"stages": entries}))
+
+
+def tiny_params(**cross):
+    return SimpleNamespace(
+        common=SimpleNamespace(seed=7, dataset="tiny", val_per_class=2, zca=False, threads=1),
+        distill=SimpleNamespace(method="mtt", stages=2, ipc_per_stage=1),
+        eval=SimpleNamespace(lr=0.03, dsa=True, dsa_strategy="crop", dsa_flip=False),
+        net=SimpleNamespace(name="convnet"),
+        cross_arch=SimpleNamespace(
+            **{"nets": ["convnet"], "protocol": "union", "epochs": 3, "test_images": 9} | cross
+        ),
+    )
+
+
+def test_schedules_are_named_after_the_method_only_for_the_union():
+    assert schedule_label("union", "idc") == "IDC (union)"
+    assert schedule_label("progressive", "idc") == "PDD (progressive)"
+    assert schedule_label("sequential", "mtt") == "sequential"
+
+
+def test_compared_sets_put_random_real_at_the_total_ipc_before_the_published_sets(tmp_path):
+    data = tiny_splits()
+    first = SyntheticStage(torch.ones(3, 1, 8, 8), torch.arange(3), lr=0.5)
+    second = SyntheticStage(torch.zeros(3, 1, 8, 8), torch.arange(3), lr=0.25)
+    _publish(tmp_path, "progressive", [first, second])
+    sets = compared_sets(tiny_params(), data, tmp_path, ["progressive"])
+    assert list(sets) == ["random real", "PDD (progressive)"]
+    (real,) = sets["random real"]
+    assert real.ipc == 2 and real.lr == 0.03  # 2 stages × 1 image, at eval.lr
+    expected = random_real_set(data, 2, 0.03, derive_seed(7, "real"))[0]
+    assert torch.equal(real.images, expected.images)
+    assert [s.lr for s in sets["PDD (progressive)"]] == [0.5, 0.25]
+    assert torch.equal(sets["PDD (progressive)"][1].images, second.images)
+
+
+def test_eval_seeds_are_the_derived_evaluation_seeds():
+    assert eval_seeds(3, 2) == [derive_seed(3, "eval", 0), derive_seed(3, "eval", 1)]
+    assert eval_seeds(3, 3)[:2] == eval_seeds(3, 2) and len(set(eval_seeds(3, 3))) == 3
+
+
+def test_model_factories_swap_only_the_architecture():
+    data = tiny_splits()
+    net = {"name": "convnet", "width": 4, "depth": 2, "norm": "none"}
+    ctx = Context(torch.device("cpu"), data, net, TrainConfig(epochs=1, lr=0.1), None, [])
+    model_for = model_factories(ctx)
+    mlp = model_for("mlp")(0)
+    assert isinstance(mlp, type(factory("mlp")(0))) and ctx.net["name"] == "convnet"
+    assert not isinstance(model_for("convnet")(0), type(mlp))
+
+
+def test_resume_key_holds_what_shapes_a_score():
+    config = TrainConfig(epochs=3, lr=0.1)
+    key = resume_key(tiny_params(), net={"name": "convnet"}, config=config, seeds=[1, 2])
+    assert key == {
+        "dataset": "tiny",
+        "net": {"name": "convnet"},
+        "config": config,
+        "seeds": [1, 2],
+        "test": [9, derive_seed(7, "test subset")],
+        "protocol": "union",
+        "val": 2,
+        "zca": False,
+        "dsa": [True, "crop", False],
+        "threads": 1,
+    }
+    other = resume_key(tiny_params(protocol="progressive"), net={}, config=config, seeds=[1, 2])
+    assert other["protocol"] == "progressive"
+
+
+def test_scores_by_network_gives_a_table_and_seconds_per_network():
+    data = tiny_splits()
+    sets = {"real": random_real_set(data, 1, 0.01, seed=0)}
+    scores, seconds = scores_by_network(
+        sets,
+        ["convnet", "mlp"],
+        model_for=factory,
+        config=TrainConfig(epochs=1, lr=0.01),
+        seeds=[1],
+        test=(data.test_x, data.test_y),
+        augment=None,
+        protocol="union",
+    )
+    assert list(scores.columns) == ["net", "set", "seed", "test_acc"]
+    assert scores.net.tolist() == ["convnet", "mlp"] and list(seconds) == ["convnet", "mlp"]
+    assert all(s >= 0 for s in seconds.values())
+
+
+def scores_table():
+    return pd.DataFrame(
+        {
+            "net": ["mlp", "mlp", "convnet", "convnet"],
+            "set": ["b", "b", "a", "a"],
+            "test_acc": [10.0, 20.0, 30.0, 30.0],
+        }
+    )
+
+
+def test_seed_summary_keeps_the_order_of_appearance_and_the_population_std():
+    summary = seed_summary(scores_table(), ["net", "set"])
+    assert summary.net.tolist() == ["mlp", "convnet"]
+    assert summary.test_mean.tolist() == [15.0, 30.0] and summary.test_std.tolist() == [5.0, 0.0]
+    assert summary.n.tolist() == [2, 2]
+
+
+def test_mean_std_table_writes_cells_and_orders_rows():
+    summary = seed_summary(scores_table(), ["net", "set"])
+    table = mean_std_table(summary, index="set", columns="net", order=["b", "a"])
+    assert table.index.tolist() == ["b", "a"]
+    assert table.loc["b", "mlp"] == "15.00 ± 5.00" and table.loc["a", "convnet"] == "30.00 ± 0.00"
+
+
+def test_cross_arch_metrics_score_every_set_per_network():
+    summary = seed_summary(scores_table(), ["net", "set"])
+    params = tiny_params(nets=["convnet", "mlp"])
+    metrics = cross_arch_metrics(params, summary, test_images=9, seconds_per_net={"mlp": 1.5})
+    assert metrics["total_ipc"] == 2 and metrics["distilled_with"] == "convnet"
+    assert (metrics["test_images"], metrics["epochs"], metrics["protocol"]) == (9, 3, "union")
+    assert metrics["scores"] == {
+        "convnet": {"a": {"test_mean": 30.0, "test_std": 0.0, "n": 2}},
+        "mlp": {"b": {"test_mean": 15.0, "test_std": 5.0, "n": 2}},
+    }
+
+
+def test_cross_arch_figure_has_a_bar_per_network_and_set():
+    fig = cross_arch_figure(scores_table(), distilled_with="convnet", title="tiny")
+    (ax,) = fig.axes
+    assert ax.get_title() == "tiny" and "distilled with convnet" in ax.get_xlabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["b", "a"]
+    plt.close(fig)

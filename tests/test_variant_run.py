@@ -1,12 +1,33 @@
 """Ablation items: P shares the total IPC out evenly, "a-b" gives explicit stage sizes;
-either must add up to the total, and the schedule then holds those sizes."""
+either must add up to the total, and the schedule then holds those sizes. A variant reuses
+the main run's published set when there is one, else distils its own; either is scored
+progressively with its label on every row."""
 
 from __future__ import annotations
 
-import pytest
+import dataclasses
+from pathlib import Path
+from types import SimpleNamespace
 
-from pdd.analyses.variant_run import split_stage_ipcs
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+import torch
+
+from pdd.analyses import variant_run
+from pdd.analyses.variant_run import (
+    VariantSet,
+    accuracy_curve,
+    run_variant,
+    save_without_history,
+    split_stage_ipcs,
+)
+from pdd.config.context import Context
 from pdd.core.progressive import Schedule
+from pdd.core.synthetic import SyntheticStage, load_stages
+from pdd.core.train import TrainConfig
+from pdd.data import Splits, get_spec
+from pdd.infra.io import save_torch, write_json
 
 
 def test_a_stage_count_shares_the_total_evenly():
@@ -31,3 +52,128 @@ def test_schedules_with_uneven_stages():
     assert Schedule("progressive", 5, 2).ipcs() == [2] * 5
     with pytest.raises(ValueError, match="one IPC per stage"):
         Schedule("progressive", 3, 5, (2, 8))
+
+
+def tiny_context() -> Context:
+    spec = dataclasses.replace(get_spec("fashion-mnist"), image_size=8, num_classes=3)
+    generator = torch.Generator().manual_seed(0)
+    x, y = torch.randn(30, 1, 8, 8, generator=generator), torch.arange(3).repeat(10)
+    data = Splits(x, y, x[:6], y[:6], x[:9], y[:9], spec, ("a", "b", "c"))
+    net = {"name": "mlp", "width": 4, "depth": None, "norm": "none"}
+    config = TrainConfig(epochs=4, lr=0.01, batch_size=6, lr_decay_at=())
+    return Context(torch.device("cpu"), data, net, config, None, [11, 12])
+
+
+def tiny_stages(count: int) -> list[SyntheticStage]:
+    generator = torch.Generator().manual_seed(count)
+    return [
+        SyntheticStage(torch.randn(3, 1, 8, 8, generator=generator), torch.arange(3), 0.01)
+        for _ in range(count)
+    ]
+
+
+PARAMS = SimpleNamespace(evaluate=SimpleNamespace(stage_epochs=1), common=SimpleNamespace(seed=0))
+
+
+def publish(folder: Path, stages: list[SyntheticStage], seconds: list[float]) -> None:
+    """A main-run stage's published set: the stage files, their manifest and metrics."""
+    entries = []
+    for index, stage in enumerate(stages):
+        payload = {"images": stage.images, "labels": stage.labels, "lr": torch.tensor(stage.lr)}
+        save_torch(payload, folder / f"stage_{index + 1}.pt")
+        entries.append({"file": f"stage_{index + 1}.pt", "ipc": stage.ipc, "lr": stage.lr})
+    write_json(folder / "manifest.json", {"stages": entries})
+    write_json(folder / "metrics.json", {"stages": [{"seconds": s} for s in seconds]})
+
+
+def test_a_published_set_is_reused_and_scored(tmp_path):
+    publish(tmp_path / "distill" / "progressive", tiny_stages(2), [1.0, 2.0])
+    run = run_variant(
+        PARAMS,
+        tiny_context(),
+        artifacts=tmp_path,
+        work_name="unused",
+        out_dir=tmp_path / "out",
+        num_seeds=2,
+        label={"rate": 0.0},
+        published=tmp_path,
+        reuse="distill/progressive",
+    )
+    assert run.variant.origin == "reused reports/distill/progressive"
+    assert run.variant.distill_seconds == 3.0 and run.variant.wall_seconds is None
+    assert list(run.progressive.columns)[-1] == "rate" and (run.progressive.rate == 0.0).all()
+    assert run.progressive.stage.tolist() == [1, 2, 1, 2]  # two seeds through two stages
+    assert run.final["n"] == 2 and run.final["set"] == run.variant.origin
+    assert not (tmp_path / "out").exists()  # nothing distilled
+
+
+def test_without_a_published_set_the_variant_is_distilled(tmp_path, monkeypatch):
+    calls = []
+
+    def distil(params, ctx, **kwargs):
+        calls.append(kwargs)
+        return VariantSet(tiny_stages(1), "distilled here", 4.0, 5.0)
+
+    monkeypatch.setattr(variant_run, "distil_progressive", distil)
+    later = tiny_context().data
+    run = run_variant(
+        PARAMS,
+        tiny_context(),
+        artifacts=tmp_path,
+        work_name="easy-drop-0.0",
+        out_dir=tmp_path / "out",
+        num_seeds=1,
+        published=tmp_path,
+        reuse="distill/progressive",  # not published: distilled instead
+        stage_ipcs=(1,),
+        later_data=later,
+        keep_learned=0.2,
+    )
+    assert run.variant.origin == "distilled here"
+    assert calls == [
+        {
+            "artifacts": tmp_path,
+            "work_name": "easy-drop-0.0",
+            "out_dir": tmp_path / "out",
+            "distill": None,
+            "stage_ipcs": (1,),
+            "later_data": later,
+            "keep_learned": 0.2,
+        }
+    ]
+    assert list(run.progressive.columns) == [
+        "seed",
+        "stage",
+        "images_per_class",
+        "test_acc",
+        "val_acc",
+    ]  # no label: the rows as scored
+    assert run.final["distill_seconds"] == 4.0 and run.final["wall_seconds"] == 5.0
+
+
+def test_saved_stages_leave_their_history_out(tmp_path):
+    stages = tiny_stages(1)
+    stages[0].info.update(history=[{"iteration": 0}], seconds=1.5)
+    save_without_history(tmp_path, stages, tiny_context().data)
+    (loaded,) = load_stages(tmp_path)
+    assert loaded.info == {"seconds": 1.5}
+    assert "history" not in stages[0].info
+    assert torch.equal(loaded.images, stages[0].images)
+
+
+def test_the_accuracy_curve_draws_one_line_per_hue():
+    rows = pd.DataFrame(
+        {
+            "schedule": ["union", "progressive", "progressive"],
+            "images_per_class": [2, 1, 2],
+            "test_acc": [40.0, 30.0, 50.0],
+        }
+    )
+    fig = accuracy_curve(rows, title="t", figsize=(4, 3), hue="schedule")
+    (ax,) = fig.axes
+    assert (ax.get_title(), ax.get_xlabel()) == ("t", "images per class so far")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["union", "progressive"]
+    assert tuple(fig.get_size_inches()) == (4, 3)
+    plain = accuracy_curve(rows, title="t", figsize=(4, 3))
+    assert plain.axes[0].get_legend() is None and len(plain.axes[0].lines) == 1
+    plt.close("all")

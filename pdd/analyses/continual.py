@@ -7,12 +7,18 @@ alone is tested on the test images of the classes seen so far, answering among t
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
+from typing import Any
 
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
 import torch
 from torch import Tensor, nn
 
 from pdd.core.augment import DiffAugment
+from pdd.core.synthetic import SyntheticStage, union
 from pdd.core.train import TrainConfig, train_classifier
 from pdd.data import Splits
 from pdd.infra.runtime import derive_seed
@@ -68,6 +74,90 @@ def continual_accuracy(
                 }
             )
     return rows
+
+
+def accuracy_by_memory(
+    memories: dict[str, list[SyntheticStage]],
+    tasks: list[list[int]],
+    *,
+    make_model: Callable[[int], nn.Module],
+    eval_config: TrainConfig,
+    epochs: int,
+    seeds: Sequence[int],
+    data: Splits,
+    augment: DiffAugment | None,
+) -> pd.DataFrame:
+    """`continual_accuracy` of every memory (source, seed, task, classes seen, test
+    accuracy): each source's set as one memory, trained `epochs` at its last step size."""
+    rows = []
+    for source, stages in memories.items():
+        config = dataclasses.replace(eval_config, epochs=epochs, lr=stages[-1].lr)
+        scored = continual_accuracy(
+            union(stages),
+            tasks,
+            make_model=make_model,
+            config=config,
+            seeds=seeds,
+            data=data,
+            augment=augment,
+        )
+        rows += [{"source": source, **row} for row in scored]
+    return pd.DataFrame(rows)
+
+
+def continual_metrics(
+    params: Any, accuracy: pd.DataFrame, by_task: pd.DataFrame, *, tasks: list[list[int]]
+) -> dict:
+    """The stage's metrics.json: each source's score after every task (`by_task`, a
+    `seed_summary` by source and task) and averaged over the tasks, per seed first."""
+    distill = params.distill
+    sources = list(accuracy.source.unique())
+    per_seed_average = accuracy.groupby(["source", "seed"], sort=False).test_acc.mean()
+    return {
+        "dataset": params.common.dataset,
+        "memory_ipc": distill.stages * distill.ipc_per_stage,
+        "tasks": tasks,
+        "epochs": params.continual.epochs,
+        "by_task": {
+            source: [_task_score(row) for row in by_task[by_task.source == source].itertuples()]
+            for source in sources
+        },
+        "average_over_tasks": {
+            source: {
+                "test_mean": float(per_seed_average[source].mean()),
+                "test_std": float(per_seed_average[source].std(ddof=0)),
+                "n": int(per_seed_average[source].count()),
+            }
+            for source in sources
+        },
+    }
+
+
+def _task_score(row: Any) -> dict:
+    return {
+        "task": int(row.task),
+        "test_mean": row.test_mean,
+        "test_std": row.test_std,
+        "n": int(row.n),
+    }
+
+
+def accuracy_by_task_figure(accuracy: pd.DataFrame, *, title: str) -> plt.Figure:
+    """Test accuracy on the seen classes against classes seen, one line per source."""
+    fig, ax = plt.subplots(figsize=(4, 2.8), layout="constrained")
+    sns.lineplot(
+        data=accuracy,
+        x="classes_seen",
+        y="test_acc",
+        hue="source",
+        style="source",
+        markers=True,
+        errorbar="sd",
+        ax=ax,
+    )
+    ax.set(xlabel="classes seen", ylabel="test accuracy on seen classes (%)", title=title)
+    ax.legend(fontsize="small", title=None)
+    return fig
 
 
 @torch.no_grad()

@@ -5,30 +5,68 @@ the whole set at once (`union`) or through its stages as PDD evaluates (`progres
 then tested on a seeded test subset (inference of ResNets on all 10k images costs more
 than their training on 100 images, on CPU). Random real images enter as a one-stage set
 at the evaluation step size, so all sets go through one code path.
+
+The compared sets (`compared_sets`), the evaluation seeds and the mean ± std summary over
+seeds are also what notebook 08 (continual learning) compares and reports.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
+import time
 from collections.abc import Callable, Sequence
 from itertools import product
 from pathlib import Path
+from typing import Any
 
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
 import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from pdd.config.context import Context
 from pdd.core.augment import DiffAugment
 from pdd.core.evaluate import train_through_stages
-from pdd.core.synthetic import SyntheticStage, union
+from pdd.core.synthetic import SyntheticStage, load_stages, union
 from pdd.core.train import TrainConfig, evaluate
 from pdd.data import Splits
 from pdd.data.splits import sample_per_class
 from pdd.infra.io import atomic_path, read_json
+from pdd.infra.runtime import derive_seed
 
 PROTOCOLS = ("union", "progressive")
+# How tables and figures name each published schedule's set (union: after its method).
+SCHEDULE_LABELS = {"sequential": "sequential", "progressive": "PDD (progressive)"}
+
+
+def schedule_label(schedule: str, method: str) -> str:
+    """The name of a published schedule's set: "MTT (union)", "PDD (progressive)", ..."""
+    return f"{method.upper()} (union)" if schedule == "union" else SCHEDULE_LABELS[schedule]
+
+
+def compared_sets(
+    params: Any, data: Splits, reports: Path, schedules: Sequence[str]
+) -> dict[str, list[SyntheticStage]]:
+    """Random real images at the main run's total IPC (trained at `eval.lr`), then the
+    published set of each of `schedules`, by label: what notebooks 07 and 08 compare."""
+    distill = params.distill
+    total_ipc = distill.stages * distill.ipc_per_stage
+    real_seed = derive_seed(params.common.seed, "real")
+    sets = {"random real": random_real_set(data, total_ipc, params.eval.lr, real_seed)}
+    for schedule in schedules:
+        label = schedule_label(schedule, distill.method)
+        sets[label] = load_stages(Path(reports) / "distill" / schedule)
+    return sets
+
+
+def eval_seeds(seed: int, count: int) -> list[int]:
+    """The seeds of `count` evaluation networks (the same ones every stage uses)."""
+    return [derive_seed(seed, "eval", run) for run in range(count)]
 
 
 def random_real_set(data: Splits, ipc: int, lr: float, seed: int) -> list[SyntheticStage]:
@@ -116,6 +154,101 @@ def cross_arch_rows(
             for seed, acc in zip(seeds, scores, strict=True)
         ]
     return rows
+
+
+def model_factories(ctx: Context) -> Callable[[str], Callable[[int], nn.Module]]:
+    """`net -> factory`: the context's network (width, depth, norm) as architecture `net`."""
+
+    def model_for(net: str) -> Callable[[int], nn.Module]:
+        return dataclasses.replace(ctx, net={**ctx.net, "name": net}).make_model
+
+    return model_for
+
+
+def resume_key(params: Any, *, net: dict, config: TrainConfig, seeds: Sequence[int]) -> dict:
+    """What shapes a cross-architecture score besides the set itself (each kept entry checks
+    its set's digest): finished pairs are kept under a folder named by this key."""
+    common, cross, protocol = params.common, params.cross_arch, params.eval
+    return {
+        "dataset": common.dataset,
+        "net": net,
+        "config": config,
+        "seeds": seeds,
+        "test": [cross.test_images, derive_seed(common.seed, "test subset")],
+        "protocol": cross.protocol,
+        "val": common.val_per_class,
+        "zca": common.zca,
+        "dsa": [protocol.dsa, protocol.dsa_strategy, protocol.dsa_flip],
+        "threads": common.threads,
+    }
+
+
+def scores_by_network(
+    sets: dict[str, list[SyntheticStage]], nets: Sequence[str], **scoring: Any
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """`cross_arch_rows` one network at a time (`scoring`: its keyword arguments): the rows
+    as a table, and the wall seconds each network took (0 for pairs a rerun reused)."""
+    rows, seconds = [], {}
+    for net in nets:
+        started = time.perf_counter()
+        rows += cross_arch_rows(sets, [net], **scoring)
+        seconds[net] = round(time.perf_counter() - started, 1)
+    return pd.DataFrame(rows), seconds
+
+
+def seed_summary(scores: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Test accuracy mean, std (population) and count per group of `by`, groups in the order
+    they first appear (also notebook 08's table)."""
+    return (
+        scores.groupby(by, sort=False)
+        .test_acc.agg(test_mean="mean", test_std=lambda a: a.std(ddof=0), n="count")
+        .reset_index()
+    )
+
+
+def mean_std_table(
+    summary: pd.DataFrame, *, index: str, columns: str, order: Sequence[str]
+) -> pd.DataFrame:
+    """A `seed_summary` as "mean ± std" cells (2 decimals), `index` rows in `order`."""
+    cells = summary.test_mean.map("{:.2f}".format) + " ± " + summary.test_std.map("{:.2f}".format)
+    table = summary.assign(result=cells).pivot(index=index, columns=columns, values="result")
+    return table.loc[list(order)]
+
+
+def cross_arch_metrics(
+    params: Any, summary: pd.DataFrame, *, test_images: int, seconds_per_net: dict[str, float]
+) -> dict:
+    """The stage's metrics.json: the set-up, and each network's score of every set."""
+    cross, distill = params.cross_arch, params.distill
+    return {
+        "dataset": params.common.dataset,
+        "distilled_with": params.net.name,
+        "total_ipc": distill.stages * distill.ipc_per_stage,
+        "protocol": cross.protocol,
+        "epochs": cross.epochs,
+        "test_images": test_images,
+        "seconds_per_net": seconds_per_net,
+        "scores": {
+            net: {
+                row.set: {"test_mean": row.test_mean, "test_std": row.test_std, "n": int(row.n)}
+                for row in summary[summary.net == net].itertuples()
+            }
+            for net in cross.nets
+        },
+    }
+
+
+def cross_arch_figure(scores: pd.DataFrame, *, distilled_with: str, title: str) -> plt.Figure:
+    """Bars of test accuracy (mean, std over seeds) per network, one hue per set."""
+    fig, ax = plt.subplots(figsize=(5.5, 2.8), layout="constrained")
+    sns.barplot(data=scores, x="net", y="test_acc", hue="set", errorbar="sd", ax=ax)
+    ax.set(
+        xlabel=f"network trained on the set (sets distilled with {distilled_with})",
+        ylabel="test accuracy (%)",
+        title=title,
+    )
+    ax.legend(fontsize="small", title=None)
+    return fig
 
 
 def set_digest(stages: list[SyntheticStage]) -> str:

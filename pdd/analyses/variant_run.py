@@ -1,6 +1,7 @@
 """One variant of the main PDD run (an ablation point): its set is either the main run's
 published one, or distilled here with changed parameters; then it is scored progressively.
-Shared by the stage-count ablation (notebook 05) and easy-example dropping (06b)."""
+Shared by the stage-count ablation (notebook 05), scaling (05b) and easy-example dropping
+(06b); the base-method comparison (04) saves its sets and draws its curve the same way."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import pandas as pd
+import seaborn as sns
 
 from pdd.config.context import Context
 from pdd.config.distill_plan import plan_schedule
@@ -69,11 +72,16 @@ def distil_progressive(
     started = time.perf_counter()
     stages = run_schedule(plan, setup, experts, folder=out_dir, work=work)
     wall_seconds = round(time.perf_counter() - started, 1)
-    for stage in stages:
-        stage.info.pop("history")
-    save_stages(out_dir, stages, ctx.data.spec, ctx.data.zca)
+    save_without_history(out_dir, stages, ctx.data)
     seconds = sum(s.info["seconds"] for s in stages)
     return VariantSet(stages, "distilled here", seconds, wall_seconds)
+
+
+def save_without_history(folder: Path, stages: list[SyntheticStage], data: Splits) -> None:
+    """Save a distilled schedule; the per-iteration histories stay out of its manifest."""
+    for stage in stages:
+        stage.info.pop("history")
+    save_stages(folder, stages, data.spec, data.zca)
 
 
 def score_progressively(
@@ -99,6 +107,80 @@ def score_progressively(
         "wall_seconds": variant.wall_seconds,
     }
     return progressive, summary
+
+
+@dataclasses.dataclass
+class VariantRun:
+    variant: VariantSet
+    progressive: pd.DataFrame  # the progressive evaluation's rows, labelled
+    final: dict[str, Any]  # the summary after the last stage (see score_progressively)
+
+
+def run_variant(
+    params: Any,
+    ctx: Context,
+    *,
+    artifacts: str | Path,
+    work_name: str,
+    out_dir: Path,
+    num_seeds: int,
+    label: dict[str, Any] | None = None,
+    published: Path | None = None,
+    reuse: str | None = None,
+    distill: Distill | None = None,
+    stage_ipcs: tuple[int, ...] = (),
+    later_data: Splits | None = None,
+    keep_learned: float | None = None,
+) -> VariantRun:
+    """The variant's set, scored progressively on `num_seeds` networks, every row carrying
+    the `label` columns. The set is the main run's `published/reuse` when that folder exists
+    (a variant equal to the main run), else distilled here as `distil_progressive` does."""
+    if reuse is not None and published is not None and (published / reuse).is_dir():
+        variant = reuse_published(published, reuse)
+    else:
+        variant = distil_progressive(
+            params,
+            ctx,
+            artifacts=artifacts,
+            work_name=work_name,
+            out_dir=out_dir,
+            distill=distill,
+            stage_ipcs=stage_ipcs,
+            later_data=later_data,
+            keep_learned=keep_learned,
+        )
+    rows, final = score_progressively(
+        variant,
+        ctx,
+        stage_epochs=params.evaluate.stage_epochs,
+        num_seeds=num_seeds,
+        seed=params.common.seed,
+    )
+    return VariantRun(variant, rows.assign(**(label or {})), final)
+
+
+def accuracy_curve(
+    progressive: pd.DataFrame,
+    *,
+    title: str,
+    figsize: tuple[float, float],
+    hue: str | None = None,
+) -> plt.Figure:
+    """Test accuracy (mean ± sd over seeds) against the images per class so far; with `hue`,
+    one line (and marker style) per value of that column."""
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    sns.lineplot(
+        data=progressive,
+        x="images_per_class",
+        y="test_acc",
+        hue=hue,
+        style=hue,
+        marker="o",
+        errorbar="sd",
+        ax=ax,
+    )
+    ax.set(xlabel="images per class so far", ylabel="test accuracy (%)", title=title)
+    return fig
 
 
 def split_stage_ipcs(stages: int | str, total_ipc: int) -> tuple[int, ...]:

@@ -1,0 +1,101 @@
+"""What a distilled set has to beat: class-balanced random subsets of the real training
+split, each scored by a fresh network trained with the evaluation protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+import torch
+from torch import nn
+
+from pdd.config.schema import Eval, Net
+from pdd.core.augment import DiffAugment
+from pdd.core.train import TrainConfig, evaluate_synthetic_set
+from pdd.data import Splits, sample_per_class
+from pdd.infra.runtime import derive_seed
+
+
+def random_subset_scores(
+    data: Splits,
+    ipcs: Sequence[int],
+    *,
+    draws: int,
+    seed: int,
+    dataset: str,
+    make_model: Callable[[int], nn.Module],
+    config: TrainConfig,
+    augment: DiffAugment | None,
+) -> pd.DataFrame:
+    """One row per (IPC, draw): a subset drawn with its own derived seed (which also seeds
+    its network), scored on test and on validation; each printed as it comes."""
+    rows = []
+    for ipc in ipcs:
+        for draw in range(draws):
+            run_seed = derive_seed(seed, "baselines", ipc, draw)
+            subset = sample_per_class(
+                data.train_y.cpu(), ipc, torch.Generator().manual_seed(run_seed)
+            ).to(data.train_x.device)
+            score = evaluate_synthetic_set(
+                data.train_x[subset],
+                data.train_y[subset],
+                make_model=make_model,
+                config=config,
+                seeds=[run_seed],
+                test=(data.test_x, data.test_y),
+                val=(data.val_x, data.val_y),
+                augment=augment,
+            )
+            test_acc, val_acc = score.test_acc[0], score.val_acc[0]
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "method": "random real",
+                    "ipc": ipc,
+                    "seed": run_seed,
+                    "test_acc": test_acc,
+                    "val_acc": val_acc,
+                    "train_seconds": score.seconds[0],
+                }
+            )
+            print(f"IPC {ipc:>3} run {draw}: test {test_acc:.2f} %  val {val_acc:.2f} %")
+    return pd.DataFrame(rows)
+
+
+def subset_summary(results: pd.DataFrame) -> pd.DataFrame:
+    """Per IPC: mean and population std of test accuracy, mean validation accuracy, the
+    number of draws and the mean training time."""
+    return results.groupby("ipc").agg(
+        test_mean=("test_acc", "mean"),
+        test_std=("test_acc", lambda s: s.std(ddof=0)),
+        val_mean=("val_acc", "mean"),
+        n=("test_acc", "size"),
+        seconds_per_run=("train_seconds", "mean"),
+    )
+
+
+def baselines_metrics(
+    summary: pd.DataFrame, *, dataset: str, net: Net, parameters: int, evals: Eval
+) -> dict[str, Any]:
+    """The baselines' metrics.json: the network, the protocol and the random-real scores
+    per IPC (keys `ipc<k>`)."""
+    return {
+        "dataset": dataset,
+        "net": {"name": net.name, "width": net.width, "norm": net.norm, "parameters": parameters},
+        "eval": {
+            "epochs": evals.epochs,
+            "lr": evals.lr,
+            "dsa": evals.dsa,
+            "seeds": evals.num_seeds,
+        },
+        "random_real": {
+            f"ipc{ipc}": {
+                "test_mean": row.test_mean,
+                "test_std": row.test_std,
+                "val_mean": row.val_mean,
+                "n": int(row.n),
+            }
+            for ipc, row in summary.iterrows()
+        },
+    }

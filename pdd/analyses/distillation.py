@@ -1,0 +1,51 @@
+"""What notebook 02 shows of one distilled schedule: its per-iteration history, its
+per-stage metrics and the figure of matching loss and validation accuracy."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from pdd.core.synthetic import SyntheticStage
+
+# What metrics.json keeps of each stage, besides its IPC and learned step size.
+STAGE_INFO = ("best_val", "best_iteration", "seconds")
+
+
+def take_history(stages: list[SyntheticStage]) -> pd.DataFrame:
+    """Every stage's per-iteration history, one row per logged iteration, tagged with its
+    stage; the history leaves the stages' info, so the saved manifest stays small."""
+    return pd.DataFrame(
+        [{"stage": s.info["stage"], **row} for s in stages for row in s.info.pop("history")]
+    )
+
+
+def schedule_metrics(schedule: str, stages: list[SyntheticStage]) -> dict:
+    """metrics.json of a schedule: per stage its IPC, step size, selection and cost."""
+    rows = [
+        {"stage": s.info["stage"], "ipc": s.ipc, "lr": s.lr, **{k: s.info[k] for k in STAGE_INFO}}
+        for s in stages
+    ]
+    return {"schedule": schedule, "stages": rows}
+
+
+def distillation_figure(history: pd.DataFrame, schedule: str) -> Figure:
+    """Matching loss (log scale) and validation accuracy at selection, per stage."""
+    fig, axes = plt.subplots(1, 2, figsize=(7, 2.6), layout="constrained")
+    losses = history.dropna(subset=["loss"])
+    sns.lineplot(data=losses, x="iteration", y="loss", hue="stage", ax=axes[0], palette="viridis")
+    axes[0].set(title=f"{schedule}: matching loss", yscale="log")
+    selection = history.dropna(subset=["val_acc"])
+    sns.lineplot(
+        data=selection,
+        x="iteration",
+        y="val_acc",
+        hue="stage",
+        marker="o",
+        ax=axes[1],
+        palette="viridis",
+    )
+    axes[1].set(title="validation accuracy (selection)", ylabel="val acc (%)")
+    return fig

@@ -1,0 +1,99 @@
+"""Which real training examples are easy, measured once for the whole training split: one
+network trains with the experts' plain SGD while forgetting statistics are kept for every
+example (pdd.core.forgetting); the stage publishes the easiness score of every example."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+import torch
+from torch import Tensor, nn
+
+from pdd.config.schema import Buffers
+from pdd.core.forgetting import ForgettingTracker
+from pdd.core.train import TrainConfig, TrainResult, train_classifier
+from pdd.infra.runtime import derive_seed
+
+
+def forgetting_config(buffers: Buffers, epochs: int) -> TrainConfig:
+    """The experts' plain SGD (no momentum, no decay, constant step size) for `epochs`; no
+    augmentation is applied, so every presentation sees the example itself."""
+    return TrainConfig(
+        epochs=epochs,
+        lr=buffers.lr_teacher,
+        momentum=0.0,
+        weight_decay=0.0,
+        batch_size=buffers.batch_size,
+        lr_decay_at=(),
+    )
+
+
+def track_forgetting(
+    make_model: Callable[[int], nn.Module],
+    images: Tensor,
+    labels: Tensor,
+    config: TrainConfig,
+    *,
+    seed: int,
+) -> tuple[ForgettingTracker, TrainResult]:
+    """Train one network on (images, labels), recording every mini-batch's forgetting
+    statistics; the network and its batch order derive from `seed`."""
+    run_seed = derive_seed(seed, "forgetting")
+    tracker = ForgettingTracker(len(labels))
+    result = train_classifier(
+        make_model(run_seed),
+        images,
+        labels,
+        config,
+        seed=run_seed,
+        progress=True,
+        desc="forgetting statistics",
+        on_batch=tracker.update,
+    )
+    return tracker, result
+
+
+def forgetting_metrics(
+    tracker: ForgettingTracker, *, epochs: int, test_acc: float, seconds: float
+) -> dict[str, Any]:
+    """The forgetting stage's metrics.json: how many examples were never forgotten, forgotten
+    at least once or never learnt, and the network's test accuracy."""
+    learnt = tracker.first_learnt >= 0
+    return {
+        "examples": tracker.size,
+        "epochs": epochs,
+        "never_forgotten": int(((tracker.forgotten == 0) & learnt).sum()),
+        "forgotten_at_least_once": int((tracker.forgotten > 0).sum()),
+        "never_learnt": int((~learnt).sum()),
+        "test_acc": test_acc,
+        "seconds": round(seconds, 1),
+    }
+
+
+def forgotten_by_class(
+    forgotten: Tensor, labels: Tensor, class_names: Sequence[str]
+) -> pd.DataFrame:
+    """Mean, median and most forgetting events of the examples of each class (by name)."""
+    events = pd.DataFrame(
+        {
+            "class": [class_names[c] for c in labels.cpu().tolist()],
+            "forgotten": forgotten.tolist(),
+        }
+    )
+    return events.groupby("class").forgotten.describe()[["mean", "50%", "max"]]
+
+
+def easiest_and_hardest(
+    easiness: Tensor, labels: Tensor, *, num_classes: int, per_side: int
+) -> Tensor:
+    """Indices, class by class: the `per_side` easiest examples (easiest first), then the
+    `per_side` hardest (hardest last); ties keep the training order."""
+    labels = labels.cpu()
+    picked = []
+    for label in range(num_classes):
+        members = (labels == label).nonzero().flatten()
+        order = torch.sort(easiness[members], descending=True, stable=True).indices
+        picked.append(torch.cat([members[order[:per_side]], members[order[-per_side:]]]))
+    return torch.cat(picked)

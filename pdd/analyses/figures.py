@@ -1,0 +1,57 @@
+"""Figures several stages draw: synthetic stages as rows of images, accuracy per stage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+import torch
+from torch import Tensor
+
+from pdd.core.synthetic import SyntheticStage, grid_order
+from pdd.data import ZCA, DatasetSpec, denormalize
+from pdd.infra import plots
+
+
+def padded_rows(rows: Sequence[Tensor]) -> Tensor:
+    """Rows of (N_i, C, H, W) images stacked into one batch, each row zero-padded (black) to
+    the longest, so `image_grid` with `rows=len(rows)` shows one input row per grid row."""
+    width = max(len(row) for row in rows)
+    return torch.cat([torch.cat([r, torch.zeros(width - len(r), *r.shape[1:])]) for r in rows])
+
+
+def stage_image_rows(
+    stages: Sequence[SyntheticStage],
+    spec: DatasetSpec,
+    zca: ZCA | None,
+    *,
+    real: Tensor | None = None,
+    scale: float = 0.9,
+) -> plt.Figure:
+    """One row per stage (titled S1, S2, ...), its images sorted by class left to right;
+    `real` (images in [0, 1], class-sorted) adds a first row titled "real"."""
+    rows = [] if real is None else [real]
+    for stage in stages:
+        rows.append(grid_order(denormalize(stage.images.cpu(), spec, zca), stage.labels.cpu()))
+    titles = ([] if real is None else ["real"]) + [f"S{i + 1}" for i in range(len(stages))]
+    return plots.image_grid(padded_rows(rows), rows=len(rows), titles=titles, scale=scale)
+
+
+def accuracy_by_stage(progressive: pd.DataFrame, *, title: str) -> plt.Figure:
+    """Test accuracy (mean ± sd over seeds) against images per class so far, one line per
+    schedule (rows: schedule, images_per_class, test_acc)."""
+    fig, ax = plt.subplots(figsize=(4, 2.8), layout="constrained")
+    sns.lineplot(
+        data=progressive,
+        x="images_per_class",
+        y="test_acc",
+        hue="schedule",
+        style="schedule",
+        markers=True,
+        errorbar="sd",
+        ax=ax,
+    )
+    ax.set(xlabel="images per class so far", ylabel="test accuracy (%)", title=title)
+    return fig
