@@ -4,7 +4,7 @@ runs there (e.g. on a GPU machine that has torch but not DVC) and times each sta
     python -m benchmarks.device_smoke --device cuda --workdir /tmp/smoke --out times.json \
         --set 'methods.names=[dm,idc]' ...
 
-Stages run in the stage registry's upstream-first order (pdd/pipeline/stages.py); a
+Stages run in the stage registry's upstream-first order (pdd/config/stages.py); a
 `foreach` stage runs once per item of its list, read from params.yaml after the `--set`
 overrides, as DVC would. Each stage is `python -m pdd <stage> --profile
 <profile> --workdir <dir>` with `common.device` set, so the notebooks, their parameters and
@@ -21,10 +21,10 @@ import time
 from pathlib import Path
 
 from pdd.config.params import load_params
+from pdd.config.stages import expanded
 from pdd.infra.io import write_json
 from pdd.infra.paths import PARAMS_FILE, ROOT
 from pdd.pipeline.run import parse_overrides
-from pdd.pipeline.stages import expanded
 
 
 def stage_commands(overrides: list[str], profile: str = "smoke") -> list[tuple[str, list[str]]]:

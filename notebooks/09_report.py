@@ -29,12 +29,12 @@ import torch
 
 from pdd.analyses import figures, report_page, results
 from pdd.config.context import context_from
+from pdd.config.stages import publication_folders
 from pdd.core.synthetic import grid_order, load_stages
 from pdd.data import denormalize, sample_per_class
 from pdd.infra import plots
 from pdd.infra.runtime import derive_seed
 from pdd.pipeline.inputs import stage_inputs
-from pdd.pipeline.stages import publication_folders
 
 # %% tags=["parameters"]
 inputs = None  # the runner's {"params", "item", "workdir"}; None: params.yaml, defaults

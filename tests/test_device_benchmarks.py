@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from benchmarks import device_smoke, paper_stage
+from pdd.config.stages import Stage, upstream_first
 from pdd.infra.paths import ROOT
-from pdd.pipeline.stages import Stage, upstream_first
 
 LISTS = ["methods.names=[dm]", "ablation.stage_counts=[1,2]", "easy_drop.drop_rates=[0.0,0.5]"]
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pdd.config import stages
 from pdd.config.params import PROFILES, ParamsError, load_params, overlay_file
 from pdd.config.schema import SECTIONS
 from pdd.infra.paths import NOTEBOOKS, PARAMS_FILE
-from pdd.pipeline import stages
 from pdd.pipeline.inputs import runner_inputs, stage_inputs
 from pdd.pipeline.notebook import check_parameters
 from pdd.pipeline.run import main, parse_overrides

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import yaml
 
-from pdd.config.params import FOREACH_LISTS, load_params
+from pdd.config import stages
+from pdd.config.params import load_params
 from pdd.infra.paths import PARAMS_FILE, ROOT
-from pdd.pipeline import dvcfile, stages
+from pdd.pipeline import dvcfile
 
 
 def committed() -> dict:
@@ -21,10 +22,6 @@ def test_committed_dvc_yaml_is_the_generated_one():
 def test_every_dvc_stage_comes_from_the_registry():
     names = {variant.name for s in stages.STAGES for variant in s.dvc_variants}
     assert set(committed()["stages"]) == names
-
-
-def test_the_registry_expands_exactly_the_lists_the_params_check_guards():
-    assert set(stages.foreach_lists()) == set(FOREACH_LISTS)
 
 
 def test_code_deps_follow_imports_through_other_modules():

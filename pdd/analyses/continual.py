@@ -13,10 +13,10 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
 import torch
 from torch import Tensor, nn
 
+from pdd.analyses.figures import lines_over_seeds
 from pdd.core.augment import DiffAugment
 from pdd.core.synthetic import SyntheticStage, union
 from pdd.core.train import TrainConfig, train_classifier
@@ -144,19 +144,15 @@ def _task_score(row: Any) -> dict:
 
 def accuracy_by_task_figure(accuracy: pd.DataFrame, *, title: str) -> plt.Figure:
     """Test accuracy on the seen classes against classes seen, one line per source."""
-    fig, ax = plt.subplots(figsize=(4, 2.8), layout="constrained")
-    sns.lineplot(
-        data=accuracy,
+    fig = lines_over_seeds(
+        accuracy,
         x="classes_seen",
-        y="test_acc",
         hue="source",
-        style="source",
-        markers=True,
-        errorbar="sd",
-        ax=ax,
+        xlabel="classes seen",
+        ylabel="test accuracy on seen classes (%)",
+        title=title,
     )
-    ax.set(xlabel="classes seen", ylabel="test accuracy on seen classes (%)", title=title)
-    ax.legend(fontsize="small", title=None)
+    fig.axes[0].legend(fontsize="small", title=None)
     return fig
 
 

@@ -39,19 +39,26 @@ def stage_image_rows(
     return plots.image_grid(padded_rows(rows), rows=len(rows), titles=titles, scale=scale)
 
 
+def lines_over_seeds(
+    data: pd.DataFrame, *, x: str, hue: str, xlabel: str, ylabel: str, title: str
+) -> plt.Figure:
+    """Test accuracy (mean ± sd over seeds) against `x`, one marked line per `hue`."""
+    fig, ax = plt.subplots(figsize=(4, 2.8), layout="constrained")
+    sns.lineplot(
+        data=data, x=x, y="test_acc", hue=hue, style=hue, markers=True, errorbar="sd", ax=ax
+    )
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    return fig
+
+
 def accuracy_by_stage(progressive: pd.DataFrame, *, title: str) -> plt.Figure:
     """Test accuracy (mean ± sd over seeds) against images per class so far, one line per
     schedule (rows: schedule, images_per_class, test_acc)."""
-    fig, ax = plt.subplots(figsize=(4, 2.8), layout="constrained")
-    sns.lineplot(
-        data=progressive,
+    return lines_over_seeds(
+        progressive,
         x="images_per_class",
-        y="test_acc",
         hue="schedule",
-        style="schedule",
-        markers=True,
-        errorbar="sd",
-        ax=ax,
+        xlabel="images per class so far",
+        ylabel="test accuracy (%)",
+        title=title,
     )
-    ax.set(xlabel="images per class so far", ylabel="test accuracy (%)", title=title)
-    return fig

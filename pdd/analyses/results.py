@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from pdd.config import stages
 from pdd.infra import machine
 from pdd.infra.io import read_json
 
@@ -52,14 +54,14 @@ COLUMNS = [
 def methods_table(reports: Path, names: list[str]) -> pd.DataFrame:
     """Rows for MTT (when the headline is published) and each of `names` that is."""
     rows = []
-    headline = reports / "evaluate" / "metrics.json"
+    headline = metrics_path(reports, "evaluate")
     if headline.exists():
         seconds = tuple(
-            _distill_seconds(reports / "distill" / s / "metrics.json") for s in MTT_SCHEDULES
+            _distill_seconds(metrics_path(reports, "distill", s)) for s in MTT_SCHEDULES
         )
         rows.append(_mtt_row(read_json(headline), seconds))
     for name in names:
-        path = reports / "methods" / name / "metrics.json"
+        path = metrics_path(reports, "methods", name)
         if path.exists():
             rows.append(_method_row(read_json(path)))
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -161,8 +163,8 @@ def results_table(
     """One row per published result (test accuracy %, mean ± std over seeds), with the
     literature's number beside it where one exists; unpublished stages add no rows."""
     rows = []
-    rows += _baseline_rows(reports / "baselines" / "metrics.json")
-    rows += _headline_rows(reports / "evaluate" / "metrics.json")
+    rows += _baseline_rows(metrics_path(reports, "baselines"))
+    rows += _headline_rows(metrics_path(reports, "evaluate"))
     methods = methods_table(reports, method_names)
     for row in methods[methods.method != "mtt"].itertuples():  # MTT: the headline rows
         label = row.method.upper()
@@ -176,12 +178,12 @@ def results_table(
         rows.append(_stage_count_row(metrics))
     for metrics in published_runs(reports, "ablation_stages", stage_ipcs).to_dict("records"):
         rows.append(_stage_count_row(metrics))
-    rows += _scaling_rows(reports / "scaling" / "metrics.json")
+    rows += _scaling_rows(metrics_path(reports, "scaling"))
     drops = published_runs(reports, "easy_drop", [*drop_rates, CORRECT_BY_ALL])
     for metrics in drops.to_dict("records"):
         rows.append(_easy_drop_row(metrics))
-    rows += _cross_arch_rows(reports / "cross_arch" / "metrics.json")
-    rows += _continual_rows(reports / "continual" / "metrics.json")
+    rows += _cross_arch_rows(metrics_path(reports, "cross_arch"))
+    rows += _continual_rows(metrics_path(reports, "continual"))
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 
@@ -291,10 +293,15 @@ def _scaling_rows(path: Path) -> list[dict]:
     return rows
 
 
+def metrics_path(reports: Path, stage: str, item: Any = None) -> Path:
+    """metrics.json that a stage (one item of it) publishes, in the registry's folder."""
+    return reports / stages.stage(stage).folder(item) / "metrics.json"
+
+
 def published_runs(reports: Path, stage: str, items: list) -> pd.DataFrame:
     """The metrics of every published run of a foreach stage (`reports/<stage>/<item>/`),
     in the order of `items`; items not published yet are left out."""
-    paths = (reports / stage / f"{item}" / "metrics.json" for item in items)
+    paths = (metrics_path(reports, stage, item) for item in items)
     return pd.DataFrame([read_json(path) for path in paths if path.exists()])
 
 

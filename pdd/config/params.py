@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from pdd.config.schema import SECTIONS, STAGE_SPLIT, Params
+from pdd.config.stages import foreach_lists
 
 __all__ = [
     "PROFILES",
@@ -56,15 +57,10 @@ def load_params(
     return _validate(merged, f"{path} (profile {active})")
 
 
-# Lists that DVC's `foreach` expands into stages. DVC reads them from the top level of
-# params.yaml and never sees a profile overlay, so an overlay must not set them.
-FOREACH_LISTS = (
-    ("distill", "schedules"),
-    ("methods", "names"),
-    ("ablation", "stage_counts"),
-    ("ablation", "stage_ipcs"),
-    ("easy_drop", "drop_rates"),
-)
+# Lists that DVC's `foreach` expands into stages (declared by the stage registry). DVC
+# reads them from the top level of params.yaml and never sees a profile overlay, so an
+# overlay must not set them.
+FOREACH_LISTS = foreach_lists()
 
 
 def overlay_file(params_file: Path, profile: str) -> Path:

@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from pdd.config.params import ParamsError, load_params
 from pdd.config.schema import Params
+from pdd.config.stages import check_items, stage
 from pdd.infra.paths import PARAMS_FILE, ROOT, Workspace
-from pdd.pipeline.stages import check_items, stage
 
 
 @cache

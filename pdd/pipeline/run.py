@@ -19,12 +19,12 @@ from typing import Any
 import yaml
 from papermill.exceptions import PapermillExecutionError
 
+from pdd.config import stages as registry
 from pdd.config.params import Params, ParamsError, load_params
 from pdd.data import DataFileError, prepare_dataset
 from pdd.infra import paths
 from pdd.infra.io import write_json
 from pdd.infra.paths import Workspace
-from pdd.pipeline import stages as registry
 from pdd.pipeline.inputs import runner_inputs
 from pdd.pipeline.notebook import execute
 from pdd.pipeline.report import publish_file, publish_notebook, publish_stage

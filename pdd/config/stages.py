@@ -3,8 +3,9 @@
 A `Stage` is what `python -m pdd <stage>` runs: its notebook, the params sections it reads,
 the upstream files it reads and its per-run items. A `Variant` is one stage of `dvc.yaml`:
 a stage run once per item of a params list (DVC's `foreach`), or once with a fixed item.
-`dvc.yaml` is generated from this table (`python -m pdd.pipeline.dvcfile`), the runner, the
-report and the benchmarks read it, and the tests check that they agree.
+`dvc.yaml` is generated from this table (`python -m pdd.pipeline.dvcfile`); the runner, the
+report, `pdd.analyses.results`, the params check of foreach lists and the benchmarks read it.
+It sits in the configuration layer so that the analyses below the pipeline can read it.
 """
 
 from __future__ import annotations
