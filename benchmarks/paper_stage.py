@@ -36,10 +36,10 @@ from pathlib import Path
 
 import torch
 
+from pdd.config.context import build_model
 from pdd.config.distill_plan import mtt_config
 from pdd.config.params import Params, load_params
 from pdd.core.augment import DiffAugment, DSAConfig, parse_strategy
-from pdd.core.models import get_model
 from pdd.core.train import TrainConfig, train_classifier
 from pdd.core.trajectory import Trajectory, flatten_params, param_layout
 from pdd.data import DatasetSpec, get_spec
@@ -92,18 +92,7 @@ class Rig:
         )
 
     def make_model(self, seed: int) -> torch.nn.Module:
-        net, spec = self.p.net, self.spec
-        model = get_model(
-            net.name,
-            in_channels=spec.channels,
-            num_classes=spec.num_classes,
-            image_size=spec.image_size,
-            width=net.width,
-            depth=net.depth,
-            norm=net.norm,
-            seed=seed,
-        )
-        return model.to(self.device)
+        return build_model(self.p.net.model_dump(), self.spec, seed).to(self.device)
 
     def labelled(self, count_per_class: int) -> tuple[torch.Tensor, torch.Tensor]:
         spec = self.spec

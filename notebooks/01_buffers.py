@@ -32,11 +32,10 @@ from IPython.display import display
 from pdd.analyses.experts import (
     buffers_key,
     buffers_metrics,
-    expert_config,
     experts_table,
     publish_experts,
 )
-from pdd.config.context import context_from
+from pdd.config.context import context_from, expert_config
 from pdd.core.buffers import generate_buffers
 from pdd.core.models import count_parameters
 from pdd.infra.io import write_csv, write_json

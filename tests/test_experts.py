@@ -12,10 +12,10 @@ import torch
 from pdd.analyses.experts import (
     buffers_key,
     buffers_metrics,
-    expert_config,
     experts_table,
     publish_experts,
 )
+from pdd.config.context import expert_config
 from pdd.core.buffers import ExpertConfig, expert_path
 from pdd.core.trajectory import Trajectory
 

@@ -15,16 +15,6 @@ from pdd.core.buffers import ExpertConfig, expert_path, load_buffers
 from pdd.core.trajectory import Trajectory
 
 
-def expert_config(buffers: Buffers) -> ExpertConfig:
-    """The experts' plain SGD run from params.yaml's `buffers` section."""
-    return ExpertConfig(
-        epochs=buffers.epochs,
-        lr=buffers.lr_teacher,
-        batch_size=buffers.batch_size,
-        examples_per_epoch=buffers.examples_per_epoch,
-    )
-
-
 def buffers_key(
     common: Common, evals: Eval, net: dict[str, Any], config: ExpertConfig
 ) -> dict[str, Any]:

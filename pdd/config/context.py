@@ -3,6 +3,7 @@ network factory, the evaluation protocol and DSA. One place, so all stages agree
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,11 +11,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from pdd.config.schema import Eval
+from pdd.config.schema import Buffers, Eval
 from pdd.core.augment import DiffAugment, DSAConfig, parse_strategy
+from pdd.core.buffers import ExpertConfig
 from pdd.core.models import get_model
 from pdd.core.train import TrainConfig
-from pdd.data import Splits, load_splits
+from pdd.data import DatasetSpec, Splits, load_splits
 from pdd.infra.runtime import derive_seed, setup
 
 
@@ -28,17 +30,31 @@ class Context:
     eval_seeds: list[int]
 
     def make_model(self, seed: int) -> nn.Module:
-        spec = self.data.spec
-        return get_model(
-            self.net["name"],
-            in_channels=spec.channels,
-            num_classes=spec.num_classes,
-            image_size=spec.image_size,
-            width=self.net["width"],
-            depth=self.net["depth"],
-            norm=self.net["norm"],
-            seed=seed,
-        ).to(self.device)
+        return build_model(self.net, self.data.spec, seed).to(self.device)
+
+
+def build_model(net: Mapping[str, Any], spec: DatasetSpec, seed: int) -> nn.Module:
+    """The `net` section's network (a dict of it), shaped for the dataset `spec`."""
+    return get_model(
+        net["name"],
+        in_channels=spec.channels,
+        num_classes=spec.num_classes,
+        image_size=spec.image_size,
+        width=net["width"],
+        depth=net["depth"],
+        norm=net["norm"],
+        seed=seed,
+    )
+
+
+def expert_config(buffers: Buffers) -> ExpertConfig:
+    """The experts' plain SGD run from params.yaml's `buffers` section."""
+    return ExpertConfig(
+        epochs=buffers.epochs,
+        lr=buffers.lr_teacher,
+        batch_size=buffers.batch_size,
+        examples_per_epoch=buffers.examples_per_epoch,
+    )
 
 
 def train_config(section: Eval) -> TrainConfig:

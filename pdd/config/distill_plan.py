@@ -7,9 +7,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from pdd.config.context import Context
+from pdd.config.context import Context, expert_config
 from pdd.config.schema import Buffers, Distill
-from pdd.core.buffers import ExpertConfig
 from pdd.core.progressive import Schedule, StageSetup
 from pdd.core.trajectory import Trajectory
 from pdd.infra.paths import work_dir
@@ -67,11 +66,8 @@ def plan_schedule(
         scale=plan.stages if schedule == "union" else 1,
     )
     # A transition's real-data trajectory: exactly the M - 1 + E epochs MTT reads from it.
-    transition_experts = ExpertConfig(
-        epochs=epochs_matched(d.max_start_epoch, d.expert_epochs),
-        lr=buffers.lr_teacher,
-        batch_size=buffers.batch_size,
-        examples_per_epoch=buffers.examples_per_epoch,
+    transition_experts = dataclasses.replace(
+        expert_config(buffers), epochs=epochs_matched(d.max_start_epoch, d.expert_epochs)
     )
     selection = [d.select_nets, d.select_epochs, d.transition_epochs]
     setup = StageSetup(
