@@ -1,29 +1,41 @@
-# Two entry points for a fresh machine:  `make repro` (the default-profile pipeline) and
-# `make test` (lint + tests). Both create .venv and install the project first.
+# Entry points for a fresh machine; each creates .venv and installs the project first.
+#   make test    lint + tests (CI)              make smoke   every stage, smoke profile, ~5 min
+#   make repro   the default-profile pipeline   make lab     JupyterLab on notebooks/
 VENV ?= .venv
 BIN := $(abspath $(VENV))/bin
-# CPU wheel by default; on a GPU machine use e.g. `make repro TORCH_SPEC=torch`.
+# torch comes from the CPU wheel index by default (PyPI's Linux wheels are the CUDA build).
+# For CUDA: make setup TORCH_INDEX=https://download.pytorch.org/whl/cu126 (or empty: PyPI).
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 TORCH_SPEC ?= torch==2.13.0
 PYTEST_ARGS ?=
+RUN := PATH="$(BIN):$$PATH" DVC_NO_ANALYTICS=1
 
-.PHONY: setup repro test lint clean-venv
+.PHONY: setup repro smoke lab test lint clean-venv
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH_SPEC)"
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
+# Rewrites the committed reports/: run it on a branch (README, "Two commands").
 repro: setup
-	PATH="$(BIN):$$PATH" DVC_NO_ANALYTICS=1 dvc repro
+	$(RUN) dvc repro
+
+# The whole pipeline on the smoke profile in .smoke/, a scratch copy: reports/ untouched.
+smoke: setup
+	$(RUN) $(BIN)/python -m pdd.pipeline.smoke
+
+lab: setup
+	$(RUN) $(BIN)/jupyter lab notebooks/
 
 lint: setup
 	$(BIN)/ruff check .
 
 test: lint
-	PATH="$(BIN):$$PATH" $(BIN)/pytest $(PYTEST_ARGS)
+	$(RUN) $(BIN)/pytest $(PYTEST_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

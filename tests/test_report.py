@@ -10,6 +10,7 @@ import pytest
 
 from pdd.analyses import results
 from pdd.analyses.results import write_methods_table
+from pdd.analyses.summary import summary_metrics
 from pdd.infra import machine
 from pdd.infra.paths import ROOT
 from pdd.pipeline import report
@@ -151,11 +152,13 @@ def test_scaling_rows_skip_the_main_run_and_sort_sizes_numerically(tmp_path):
     assert table.test_mean.tolist() == [90.0, 81.0, 85.5]
 
 
-def test_readme_shows_the_published_results_table():
-    """The README's results section is the report's table, verbatim (rerun the report and
-    paste reports/summary/results.md when results change)."""
-    published = (ROOT / "reports" / "summary" / "results.md").read_text()
-    assert published in (ROOT / "README.md").read_text()
+def test_readme_headline_is_the_published_one():
+    """Every row of the README's headline table is the published evaluation's number (rerun
+    the evaluation and update the README when results change)."""
+    readme = (ROOT / "README.md").read_text()
+    headline = json.loads((ROOT / "reports" / "evaluate" / "metrics.json").read_text())
+    for row in headline["headline"].values():
+        assert f"{row['test_mean']:.2f} ± {row['test_std']:.2f}" in readme
 
 
 def test_stage_times_list_notebooks_in_numeric_order(tmp_path):
@@ -182,3 +185,20 @@ def test_machine_names_the_cpu_from_cpuinfo(tmp_path):
     described = machine.describe()
     assert described["cores"] >= 1 and described["torch"]
     assert machine.label({**described, "gpu": "NVIDIA H100"}).endswith(", NVIDIA H100")
+
+
+def test_summary_metrics_are_flat_short_keys_of_the_published_numbers():
+    reports = ROOT / "reports"
+    flat = summary_metrics(reports, ["dm", "idc"], [1, 2], ["2-8"], [0.0])
+    headline = json.loads((reports / "evaluate" / "metrics.json").read_text())["headline"]
+    assert flat["headline.pdd"] == round(headline["PDD (progressive)"]["test_mean"], 2)
+    assert flat["headline.mtt"] == round(headline["MTT (union, one stage)"]["test_mean"], 2)
+    assert {"methods.idc.pdd", "methods.dm.alone", "ablation.stages.2-8", "easy_drop.0.0"} <= set(
+        flat
+    )
+    assert all(isinstance(value, float) for value in flat.values())
+    assert all(len(key) <= 40 for key in flat)
+
+
+def test_summary_metrics_skip_what_is_not_published(tmp_path):
+    assert summary_metrics(tmp_path, ["dm"], [1], [], [0.0]) == {}

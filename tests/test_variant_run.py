@@ -20,10 +20,10 @@ from pdd.analyses.variant_run import (
     accuracy_curve,
     run_variant,
     save_without_history,
-    split_stage_ipcs,
 )
 from pdd.config.context import Context
 from pdd.core.progressive import Schedule
+from pdd.core.schedule import split_stage_ipcs
 from pdd.core.synthetic import SyntheticStage, load_stages
 from pdd.core.train import TrainConfig
 from pdd.data import Splits, get_spec

@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from pdd.analyses.variant_run import split_stage_ipcs
 from pdd.config.schema import Distill
+from pdd.core.schedule import ablation_split
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,9 +54,7 @@ def stage_point(item: int | str, distill: Distill) -> StagePoint:
     naming the item when its stages cannot share them out."""
     total_ipc = distill.stages * distill.ipc_per_stage
     budget = distill.stages * distill.iterations
-    ipcs = split_stage_ipcs(item, total_ipc)
-    if budget % len(ipcs):
-        raise ValueError(f"ablation: P={len(ipcs)} must divide the iteration budget ({budget})")
+    ipcs = ablation_split(item, total_ipc, budget)
     return StagePoint(item, ipcs, total_ipc, budget)
 
 

@@ -25,8 +25,9 @@ from pdd.config import stages
 from pdd.infra import machine
 from pdd.infra.io import read_json
 
-# ConvNet, CIFAR-10, IPC 10, from the papers (notes/method.md §6). PDD is reported over MTT
-# and IDC only; its best IPC-10 result (67.9) is the one over IDC (67.5, +0.4).
+# ConvNet, CIFAR-10, IPC 10, as the papers report them (PDD Table 1 and each method's own
+# paper). PDD is reported over MTT and IDC only; its best IPC-10 result (67.9) is the one
+# over IDC (67.5, +0.4).
 PAPER_CIFAR10_IPC10 = {
     "mtt": (65.3, 66.9),
     "idc": (67.5, 67.9),
@@ -143,7 +144,7 @@ def write_methods_table(reports: Path, names: list[str], tables: Path) -> list[P
     return [csv, markdown]
 
 
-# Fashion-MNIST numbers from the literature (ConvNet-128; notes/method.md §6): random real
+# Fashion-MNIST numbers from the literature (ConvNet-128): random real
 # and DC/DSA from the DC/DSA papers. No MTT, IDC or PDD number exists for Fashion-MNIST.
 LITERATURE_FMNIST = {
     "random real, IPC 1": (51.4, "DC paper, random real"),

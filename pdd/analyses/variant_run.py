@@ -181,21 +181,3 @@ def accuracy_curve(
     )
     ax.set(xlabel="images per class so far", ylabel="test accuracy (%)", title=title)
     return fig
-
-
-def split_stage_ipcs(stages: int | str, total_ipc: int) -> tuple[int, ...]:
-    """Per-stage IPCs of a stage-count ablation item: P (the total shared out evenly) or
-    "a-b-…" (the per-stage IPC ablation: explicit sizes that must add up to the total)."""
-    if isinstance(stages, int):
-        if stages < 1 or total_ipc % stages:
-            raise ValueError(
-                f"ablation.stage_counts: P={stages} must divide the total IPC ({total_ipc})"
-            )
-        return (total_ipc // stages,) * stages
-    parts = tuple(int(part) for part in str(stages).split("-"))
-    if min(parts) < 1 or sum(parts) != total_ipc:
-        raise ValueError(
-            f"ablation.stage_ipcs: {stages!r} must be positive IPCs that add up to the total "
-            f"IPC ({total_ipc})"
-        )
-    return parts

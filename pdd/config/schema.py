@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from pdd.core.augment import parse_strategy
 from pdd.core.models import MODEL_NAMES, NORMS
-from pdd.core.schedule import SCHEDULES
+from pdd.core.schedule import SCHEDULES, ablation_split
 from pdd.data.registry import DATASET_NAMES
 from pdd.methods import METHODS
 from pdd.methods.unroll import UNROLLS
@@ -288,6 +288,12 @@ class Params(Section):
             )
         if self.net.norm == "batch" and self.net.name == "convnet":
             raise ValueError("net.norm: trajectory matching needs 'instance' or 'none'")
+        # DVC makes a stage of every item of these lists whatever the profile: each must fit
+        # this profile's total IPC and iteration budget, or the stage would fail mid-run.
+        total_ipc = self.distill.stages * self.distill.ipc_per_stage
+        budget = self.distill.stages * self.distill.iterations
+        for item in [*self.ablation.stage_counts, *self.ablation.stage_ipcs]:
+            ablation_split(item, total_ipc, budget)
         return self
 
 

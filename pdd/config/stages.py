@@ -30,6 +30,17 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class Plot:
+    """A published file that `dvc plots` draws: a CSV as a scatter of `y` against `x`, or a
+    folder of figures (no x, y)."""
+
+    path: str  # inside the stage's published folder
+    x: str | None = None
+    y: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
 class Stage:
     name: str
     notebook: str | None  # notebooks/<notebook>.py; None: a plain Python stage
@@ -39,6 +50,8 @@ class Stage:
     item: str | None = None  # the item that names the output folder (foreach)
     variants: tuple[Variant, ...] = ()  # dvc.yaml stages; default: one, named like the stage
     list_keys: tuple[str, ...] = ()  # foreach lists the stage itself reads (dotted)
+    metrics: str = "metrics.json"  # inside the published folder: `dvc metrics` reads it
+    plots: tuple[Plot, ...] = ()  # inside the published folder: `dvc plots` draws them
 
     @property
     def dvc_variants(self) -> tuple[Variant, ...]:
@@ -48,23 +61,37 @@ class Stage:
         """The stage's folder under artifacts/ and reports/ for one item."""
         return self.name if item is None or self.item is None else f"{self.name}/{item}"
 
+    def published(self, item: Any = None) -> str:
+        """The git-tracked folder the stage publishes into for one item."""
+        return "reports/summary" if self.name == "report" else f"reports/{self.folder(item)}"
+
     def notebook_name(self, item: Any = None) -> str:
         """The executed notebook's name: the notebook stem, then the item."""
         return self.notebook if item is None or self.item is None else f"{self.notebook}_{item}"
 
 
+# Accuracy per seed against the set's size, after each stage of a progressive evaluation.
+BY_STAGE = Plot("progressive.csv", "images_per_class", "test_acc", "test accuracy (%) per seed")
+FIGURES = Plot("figures")
 PREPARED = "data/prepared"
 BUFFERS = "artifacts/buffers"
 
 STAGES: tuple[Stage, ...] = (
-    Stage("data", None, ("common",)),
-    Stage("baselines", "00_data_and_baselines", (*SHARED, "baselines"), (PREPARED,)),
+    Stage("data", None, ("common",), metrics="summary.json"),
+    Stage(
+        "baselines",
+        "00_data_and_baselines",
+        (*SHARED, "baselines"),
+        (PREPARED,),
+        plots=(FIGURES, Plot("random_subsets.csv", "ipc", "test_acc", "random real subsets")),
+    ),
     Stage(
         "buffers",
         "01_buffers",
         (*SHARED, "buffers"),
         (PREPARED,),
         items={"shard": 0, "num_shards": 1},
+        plots=(Plot("experts.csv", "expert", "test_acc", "experts on real data"),),
     ),
     Stage(
         "distill",
@@ -74,6 +101,7 @@ STAGES: tuple[Stage, ...] = (
         items={"schedule": "progressive"},
         item="schedule",
         variants=(Variant("distill", foreach=("distill", "schedules")),),
+        plots=(FIGURES, Plot("history.csv", "iteration", "loss", "distillation loss")),
     ),
     Stage(
         "evaluate",
@@ -86,6 +114,7 @@ STAGES: tuple[Stage, ...] = (
             "reports/distill",
         ),
         list_keys=("distill.schedules",),
+        plots=(FIGURES, BY_STAGE),
     ),
     Stage(
         "methods",
@@ -95,6 +124,7 @@ STAGES: tuple[Stage, ...] = (
         items={"method": "dm"},
         item="method",
         variants=(Variant("methods", foreach=("methods", "names")),),
+        plots=(FIGURES, BY_STAGE),
     ),
     Stage(
         "ablation_stages",
@@ -107,14 +137,22 @@ STAGES: tuple[Stage, ...] = (
             Variant("ablation_stages", foreach=("ablation", "stage_counts")),
             Variant("ablation_ipcs", foreach=("ablation", "stage_ipcs")),
         ),
+        plots=(FIGURES, BY_STAGE),
     ),
     Stage(
         "scaling",
         "05b_scaling",
         (*DISTILLING, "evaluate", "scaling"),
         (PREPARED, BUFFERS, "reports/evaluate/progressive.csv", "reports/forgetting/metrics.json"),
+        plots=(FIGURES, Plot("curve.csv", "images_per_class", "test_mean", "accuracy by size")),
     ),
-    Stage("forgetting", "06a_forgetting", (*SHARED, "buffers", "easy_drop"), (PREPARED,)),
+    Stage(
+        "forgetting",
+        "06a_forgetting",
+        (*SHARED, "buffers", "easy_drop"),
+        (PREPARED,),
+        plots=(FIGURES,),
+    ),
     Stage(
         "easy_drop",
         "06b_easy_drop",
@@ -126,18 +164,24 @@ STAGES: tuple[Stage, ...] = (
             Variant("easy_drop", foreach=("easy_drop", "drop_rates")),
             Variant("easy_drop_correct", item="correct-by-all"),
         ),
+        plots=(BY_STAGE,),
     ),
     Stage(
         "cross_arch",
         "07_cross_arch",
         (*SHARED, "distill", "cross_arch"),
         (PREPARED, "reports/distill"),
+        plots=(FIGURES, Plot("scores.csv", "net", "test_acc", "test accuracy (%) per network")),
     ),
     Stage(
         "continual",
         "08_continual",
         (*SHARED, "distill", "continual"),
         (PREPARED, "reports/distill"),
+        plots=(
+            FIGURES,
+            Plot("accuracy.csv", "classes_seen", "test_acc", "accuracy on the seen classes"),
+        ),
     ),
     Stage(
         "report",
@@ -165,6 +209,7 @@ STAGES: tuple[Stage, ...] = (
             "ablation.stage_ipcs",
             "easy_drop.drop_rates",
         ),
+        plots=(FIGURES,),
     ),
 )
 
@@ -187,10 +232,9 @@ def outputs(stage: Stage, item: Any = None) -> dict[str, bool]:
     """What one run of the stage writes: path -> cached by DVC (reports/ is git-tracked)."""
     if stage.name == "data":
         return {PREPARED: True, "reports/data": False}
+    published = {stage.published(item): False}
     if stage.name == "report":
-        published = {"reports/summary": False, "reports/README.md": False}
-    else:
-        published = {f"reports/{stage.folder(item)}": False}
+        published["reports/README.md"] = False
     notebook = f"reports/notebooks/{stage.notebook_name(item)}.ipynb"
     return {f"artifacts/{stage.folder(item)}": True, **published, notebook: False}
 
@@ -224,25 +268,30 @@ def publication_folders(params: Any) -> dict[str, str]:
     }
 
 
-def upstream_first(runs: list[tuple[str, Stage, Any]]) -> list[tuple[str, Stage, Any]]:
-    """Order runs so that each comes after every run whose outputs its inputs touch (an input
-    equal to, inside or above an output); ties keep the table's order."""
+def _touches(path: str, out: str) -> bool:
+    return path == out or path.startswith(out + "/") or out.startswith(path + "/")
 
-    def touches(path: str, out: str) -> bool:
-        return path == out or path.startswith(out + "/") or out.startswith(path + "/")
 
-    def needs(run) -> set[str]:
-        _, s, _ = run
-        return {
+def upstream(runs: list[tuple[str, Stage, Any]]) -> dict[str, set[str]]:
+    """For each run, the runs whose outputs its inputs touch (an input equal to, inside or
+    above an output): those must finish before it starts."""
+    return {
+        name: {
             other
             for other, o_stage, o_item in runs
             if o_stage is not s
-            and any(touches(i, o) for i in s.inputs for o in outputs(o_stage, o_item))
+            and any(_touches(i, o) for i in s.inputs for o in outputs(o_stage, o_item))
         }
+        for name, s, _ in runs
+    }
 
+
+def upstream_first(runs: list[tuple[str, Stage, Any]]) -> list[tuple[str, Stage, Any]]:
+    """Order runs so that each comes after every run it needs; ties keep the table's order."""
+    needs = upstream(runs)
     ordered, done = [], set()
     while len(ordered) < len(runs):
-        ready = [run for run in runs if run[0] not in done and needs(run) <= done]
+        ready = [run for run in runs if run[0] not in done and needs[run[0]] <= done]
         if not ready:
             left = sorted(run[0] for run in runs if run[0] not in done)
             raise ValueError(f"stages {left} read each other's outputs (a cycle)")

@@ -8,8 +8,6 @@ distrusts what it reads, because a disk or a copy can truncate a file behind our
 
 from __future__ import annotations
 
-import fcntl
-import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from filelock import FileLock, Timeout
 
 from pdd.infra.io import save_torch
 
@@ -52,23 +51,21 @@ def exclusive(folder: Path, name: str) -> Iterator[Path]:
     """Hold the lock `name` in `folder` for the duration: a second run resuming the same
     piece of work (e.g. a rerun while an orphaned first run still works) stops with a clear
     error instead of interleaving checkpoints. Shards lock different names, so they share a
-    folder. The kernel drops the lock when its holder dies, so none is ever stale."""
+    folder. The operating system drops the lock when its holder dies, so none is ever stale;
+    `filelock` picks the lock call of each system (flock on POSIX, msvcrt on Windows)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    handle = open(folder / f".{name}.lock", "a+")
+    path = folder / f".{name}.lock"
+    lock = FileLock(path, timeout=0)
     try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise FolderBusy(
-                f"{folder}: {name} is in use by another run (pid {holder}); wait for it or stop it"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
+        lock.acquire()
+    except Timeout:
+        raise FolderBusy(
+            f"{folder}: {name} is in use by another run; wait for it or stop it"
+        ) from None
+    try:
         yield folder
     finally:
-        handle.close()
+        lock.release()
+        # The lock file is not a result: leave none behind in a DVC output folder.
+        path.unlink(missing_ok=True)

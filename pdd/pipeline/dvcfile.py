@@ -29,60 +29,19 @@ HEADER = """\
 # Every stage validates params before any work (python -m pdd <stage>). Heavy state
 # (prepared data, experts, checkpoints) is DVC-cached under data/ and artifacts/; each stage
 # also publishes its small results into git-tracked reports/<stage>[/<item>]/ and its
-# executed notebook into reports/notebooks/ (cache: false). Deps are the notebook, the pdd/
-# modules it imports (directly or not) and the upstream outputs it reads; params are the
-# sections it reads, in params.yaml and in the active profile's overlay.
+# executed notebook into reports/notebooks/. DVC owns only the notebook, the metrics file
+# and the plots of that folder (cache: false, persist: true, so a failed or interrupted
+# stage never deletes them); the publisher swaps the folder whole once the stage succeeds.
+# Deps are the notebook, the pdd/ modules it imports (directly or not) and the upstream
+# outputs it reads; params are the sections it reads, in params.yaml and in the active
+# profile's overlay.
 """
 # The entry module of stages without a notebook.
 ENTRY = {"data": "pdd.data"}
 
-METRICS = [
-    "reports/data/summary.json",
-    "reports/baselines/metrics.json",
-    "reports/buffers/metrics.json",
-    "reports/evaluate/metrics.json",
-    "reports/distill/progressive/metrics.json",
-    "reports/distill/sequential/metrics.json",
-    "reports/distill/union/metrics.json",
-    "reports/methods/dm/metrics.json",
-    "reports/methods/idc/metrics.json",
-    "reports/scaling/metrics.json",
-    "reports/cross_arch/metrics.json",
-    "reports/continual/metrics.json",
-]
-
-
-def _scatter(x: str, y: str, title: str) -> dict[str, Any]:
-    return {"x": x, "y": y, "template": "scatter", "title": title}
-
-
-PLOTS = [
-    {
-        "reports/evaluate/progressive.csv": _scatter(
-            "images_per_class",
-            "test_acc",
-            "Progressive evaluation, test accuracy (%) per seed and stage",
-        )
-    },
-    {
-        "reports/baselines/random_subsets.csv": _scatter(
-            "ipc", "test_acc", "Random real subsets, test accuracy (%) per seed"
-        )
-    },
-    "reports/evaluate/figures/accuracy_by_stage.png",
-    "reports/baselines/figures/class_examples.png",
-    "reports/baselines/figures/random_subsets.png",
-    "reports/scaling/figures/scaling.png",
-    "reports/cross_arch/figures/cross_arch.png",
-    "reports/continual/figures/accuracy_by_task.png",
-    {
-        "reports/continual/accuracy.csv": _scatter(
-            "classes_seen",
-            "test_acc",
-            "Class-incremental learning, test accuracy (%) on the seen classes per seed",
-        )
-    },
-]
+# DVC never deletes a persisted output before rerunning its stage: a failed or interrupted
+# stage leaves the published, git-tracked files as they were.
+PUBLISHED = {"cache": False, "persist": True}
 
 
 # ---------------------------------------------------------------------------- import closure
@@ -163,10 +122,27 @@ def tracked_params(stage: Stage) -> list[Any]:
 
 
 def _outs(stage: Stage, item: Any) -> list[Any]:
-    return [
-        path if cached else {path: {"cache": False}}
-        for path, cached in outputs(stage, item).items()
-    ]
+    """The DVC-cached heavy state, and the executed notebook. The rest of the published
+    folder belongs to the publisher, which swaps it whole once the stage has succeeded."""
+    cached = [path for path, cache in outputs(stage, item).items() if cache]
+    if stage.notebook is None:
+        return cached
+    return [*cached, {f"reports/notebooks/{stage.notebook_name(item)}.ipynb": {**PUBLISHED}}]
+
+
+def _metrics(stage: Stage, item: Any) -> list[Any]:
+    return [{f"{stage.published(item)}/{stage.metrics}": {**PUBLISHED}}]
+
+
+def _plots(stage: Stage, item: Any) -> list[Any]:
+    declared = []
+    for plot in stage.plots:
+        drawn = {"x": plot.x, "y": plot.y, "template": "scatter", "title": plot.title}
+        drawn = {key: value for key, value in drawn.items() if value is not None}
+        if plot.x is None:
+            drawn = {}
+        declared.append({f"{stage.published(item)}/{plot.path}": {**drawn, **PUBLISHED}})
+    return declared
 
 
 def dvc_stage(stage: Stage, variant: Variant) -> dict[str, Any]:
@@ -179,7 +155,10 @@ def dvc_stage(stage: Stage, variant: Variant) -> dict[str, Any]:
         "deps": [*code_deps(stage), *stage.inputs],
         "params": tracked_params(stage),
         "outs": _outs(stage, item),
+        "metrics": _metrics(stage, item),
     }
+    if stage.plots:
+        body["plots"] = _plots(stage, item)
     if variant.foreach is None:
         return body
     section, key = variant.foreach
@@ -192,7 +171,7 @@ def pipeline() -> dict[str, Any]:
         for stage in STAGES
         for variant in stage.dvc_variants
     }
-    return {"stages": stages, "metrics": METRICS, "plots": PLOTS}
+    return {"stages": stages}
 
 
 def render() -> str:

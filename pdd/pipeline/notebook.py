@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import ast
+import io
 import os
+import sys
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import jupytext
 import nbformat
 import papermill
+from jupyter_client.manager import AsyncKernelManager
+from tqdm.auto import tqdm
+from traitlets import default
 
 from pdd.infra import machine
 from pdd.infra.paths import ROOT
@@ -52,9 +58,39 @@ def check_parameters(source: Path, parameters: dict[str, Any]) -> None:
         raise ValueError(f"{source.name}: parameters {undeclared} are not set by params.yaml")
 
 
-def execute(source: Path, output: Path, parameters: dict[str, Any], *, log: bool = True) -> None:
-    """Run `source` top to bottom into `output`; a failing cell raises PapermillExecutionError
-    and leaves the partly executed notebook at `output` for debugging."""
+class _AboveTheBar(io.TextIOBase):
+    """The notebook's own printed output, written above papermill's progress bar."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        tqdm.write(text.rstrip("\n"), file=self.stream)
+        return len(text)
+
+
+def _kernel_manager_class(folder: Path) -> type[AsyncKernelManager]:
+    """Local kernels over IPC sockets in `folder` where the system has them: over TCP
+    without encryption the kernel warns on every start."""
+    if os.name != "posix":
+        return AsyncKernelManager
+
+    class LocalSocketKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _ipc(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _socket_prefix(self) -> str:
+            return str(folder / "kernel")
+
+    return LocalSocketKernelManager
+
+
+def execute(source: Path, output: Path, parameters: dict[str, Any]) -> None:
+    """Run `source` top to bottom into `output`, with one progress bar and the notebook's
+    printed output on the console; a failing cell raises PapermillExecutionError and leaves
+    the partly executed notebook at `output` for debugging."""
     check_parameters(source, parameters)
     output.parent.mkdir(parents=True, exist_ok=True)
     os.environ["MPLBACKEND"] = "Agg"
@@ -65,13 +101,16 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], *, log: bool
     notebook = read_notebook(source)
     # papermill keeps notebook metadata: the published run names the machine it timed.
     notebook.metadata["pdd"] = {"machine": machine.describe()}
-    papermill.execute_notebook(
-        notebook,
-        str(output),
-        parameters=parameters,
-        kernel_name=KERNEL,
-        language="python",
-        log_output=log,
-        progress_bar=False,
-        cwd=str(ROOT),
-    )
+    with tempfile.TemporaryDirectory(prefix="pdd-kernel-") as sockets:
+        papermill.execute_notebook(
+            notebook,
+            str(output),
+            parameters=parameters,
+            kernel_name=KERNEL,
+            language="python",
+            progress_bar={"desc": source.stem, "unit": "cell", "leave": True},
+            stdout_file=_AboveTheBar(sys.stdout),
+            stderr_file=_AboveTheBar(sys.stderr),
+            kernel_manager_class=_kernel_manager_class(Path(sockets)),
+            cwd=str(ROOT),
+        )

@@ -36,9 +36,20 @@ def publish_stage(source: Path, target: Path) -> list[Path]:
         written.append(target / relative)
         _copy(path, staging / relative)
     staging.mkdir(parents=True, exist_ok=True)  # a stage may publish nothing but its notebook
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)
+    _swap(staging, target)
     return written
+
+
+def _swap(staging: Path, target: Path) -> None:
+    """Put `staging` in the place of `target` by two renames, so that `target` is always
+    the old publication or the new one, never a mix (absent only between the renames);
+    the old one is deleted last."""
+    retired = target.with_name(f".{target.name}.old")
+    shutil.rmtree(retired, ignore_errors=True)
+    if target.exists():
+        target.rename(retired)
+    staging.rename(target)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def _publishable(path: Path, source: Path) -> bool:

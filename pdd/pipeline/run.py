@@ -10,9 +10,10 @@ and the notebook into `reports/notebooks/` (pdd/pipeline/report.py); the cheap `
 from __future__ import annotations
 
 import argparse
-import logging
+import csv
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ def data_mirror(params: Params) -> Path | None:
 
 
 def run_data(params: Params, workspace: Workspace) -> None:
+    print(announcement(params, registry.stage("data"), None, {}, workspace), flush=True)
     summary = prepare_dataset(
         params.common.dataset,
         raw_dir=workspace.raw,
@@ -60,6 +62,7 @@ def run_notebook(
     source = paths.NOTEBOOKS / f"{stage.notebook}.py"
     item = chosen.get(stage.item)
     executed = executed_notebook(workspace, stage.notebook_name(item))
+    print(announcement(params, stage, item, chosen, workspace), flush=True)
     if chosen.get("num_shards", 1) > 1:  # a shard's share is gathered by the full run
         shard = f"shard{chosen['shard']}of{chosen['num_shards']}"
         execute(source, executed_notebook(workspace, f"{stage.notebook}_{shard}"), parameters)
@@ -74,6 +77,34 @@ def run_notebook(
     publish_notebook(
         executed, workspace.reports / "notebooks" / f"{stage.notebook_name(item)}.ipynb"
     )
+
+
+def announcement(
+    params: Params, stage: registry.Stage, item: Any, chosen: dict, workspace: Workspace
+) -> str:
+    """`stage 4 of 25: distill@progressive (last published run: 12.7 min)`: the stage's
+    place in the whole pipeline (foreach lists from params) and its published wall time."""
+    runs = registry.expanded(params)
+    place = next((i for i, (_, s, it) in enumerate(runs, 1) if s is stage and it == item), None)
+    name = runs[place - 1][0] if place else stage.name
+    if chosen.get("num_shards", 1) > 1:
+        name += f" (shard {chosen['shard'] + 1} of {chosen['num_shards']})"
+    where = f"stage {place} of {len(runs)}" if place else "stage"
+    seconds = published_seconds(workspace.reports, stage.notebook_name(item))
+    last = f"{seconds / 60:.1f} min" if seconds is not None else "none published"
+    return f"pdd: {where}: {name} (last published run: {last})"
+
+
+def published_seconds(reports: Path, notebook: str) -> float | None:
+    """The notebook's wall seconds in the stage-times table of the published run."""
+    table = reports / "summary" / "stage_times.csv"
+    if not table.is_file():
+        return None
+    with table.open(newline="") as rows:
+        for row in csv.DictReader(rows):
+            if row.get("notebook") == notebook:
+                return float(row["seconds"])
+    return None
 
 
 def executed_notebook(workspace: Workspace, name: str) -> Path:
@@ -122,17 +153,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--params", type=Path, default=paths.PARAMS_FILE)
     parser.add_argument("--workdir", type=Path, default=paths.ROOT, help="where outputs go")
     args = parser.parse_args(argv)
-    # papermill streams each cell's output through its logger at INFO level.
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         params = load_params(
             args.params, profile=args.profile, overrides=parse_overrides(args.overrides)
         )
         workspace = Workspace(args.workdir)
+        started = time.perf_counter()
         if args.stage == "data":
             run_data(params, workspace)
         else:
             run_notebook(args.stage, params, workspace, parse_overrides(args.items, "--item"))
+        print(f"pdd: stage done in {time.perf_counter() - started:.0f} s", flush=True)
     except (ParamsError, DataFileError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

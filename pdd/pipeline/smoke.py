@@ -1,0 +1,179 @@
+"""`make smoke`: every stage of the pipeline on the `smoke` profile, end to end through
+DVC, in a scratch copy of the repository (`.smoke/`), so that the committed `reports/` are
+never touched. The end-to-end tests run the same copy.
+
+    python -m pdd.pipeline.smoke [--target .smoke] [--profile smoke] [--jobs N]
+
+Stages that do not read each other's outputs run side by side, one `dvc repro -s <stage>`
+per core (DVC releases its repository lock while a stage's command runs); each stage's
+output goes to `logs/<stage>.log` in the copy, and the console gets one line per stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+
+from pdd.config import stages as registry
+from pdd.config.params import load_params
+from pdd.infra.paths import PARAMS_FILE, ROOT
+
+DEFAULT_TARGET = ROOT / ".smoke"
+# Outputs of the pipeline: a scratch run produces its own (the .gitignore files stay).
+OUTPUT_FOLDERS = ("data/", "artifacts/", "reports/")
+GIT = ["git", "-c", "user.name=pdd", "-c", "user.email=pdd@localhost"]
+
+
+def source_files(with_reports: bool = False) -> list[str]:
+    """The working tree as git sees it (tracked and new files), outputs left out (but the
+    published reports/ when `with_reports`)."""
+    left_out = tuple(f for f in OUTPUT_FOLDERS if not (with_reports and f == "reports/"))
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    return [
+        name
+        for name in filter(None, listed.split("\0"))
+        if (ROOT / name).is_file()
+        and (not name.startswith(left_out) or name.endswith(".gitignore"))
+    ]
+
+
+def scratch_copy(target: Path, profile: str = "smoke", with_reports: bool = False) -> Path:
+    """A fresh git repository at `target` holding the sources, set to `profile`."""
+    if target.exists():
+        shutil.rmtree(target)
+    for name in source_files(with_reports):
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target / name)
+    params = target / PARAMS_FILE.name
+    params.write_text(re.sub(r"(?m)^profile: .*$", f"profile: {profile}", params.read_text()))
+    load_params(params)  # one clear error now rather than a failing stage later
+    subprocess.run([*GIT, "init", "-q"], cwd=target, check=True)
+    subprocess.run([*GIT, "add", "-A"], cwd=target, check=True)
+    subprocess.run([*GIT, "commit", "-q", "-m", "scratch copy"], cwd=target, check=True)
+    return target
+
+
+def environment() -> dict[str, str]:
+    """Stage commands run `python` from PATH: this interpreter. The copy finds the data
+    where this checkout does (PDD_DATA_MIRROR, else data/raw/ when it holds a download)."""
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+        "DVC_NO_ANALYTICS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    mirror = os.environ.get("PDD_DATA_MIRROR") or load_params(PARAMS_FILE).common.data_mirror
+    if mirror:
+        env["PDD_DATA_MIRROR"] = str((ROOT / mirror).resolve())
+    elif (ROOT / "data" / "raw").is_dir():
+        env["PDD_DATA_MIRROR"] = str(ROOT / "data" / "raw")
+    return env
+
+
+def repro(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    """`dvc repro` in `repo`, its output streamed to the console."""
+    command = [sys.executable, "-m", "dvc", "repro", *args]
+    return subprocess.run(command, cwd=repo, env=environment(), check=False)
+
+
+LOCK_BUSY = "Unable to acquire lock"  # another stage's DVC bookkeeping: try again
+
+
+def run_stage(repo: Path, name: str, log: Path, attempts: int = 5) -> int:
+    """`dvc repro -s <name>` in `repo`, output to `log`; the exit status."""
+    command = [sys.executable, "-m", "dvc", "repro", "--single-item", name]
+    for attempt in range(attempts):
+        with log.open("w") as out:
+            done = subprocess.run(command, cwd=repo, env=environment(), stdout=out, stderr=out)
+        if done.returncode == 0 or LOCK_BUSY not in log.read_text():
+            return done.returncode
+        time.sleep(1 + attempt)
+    return done.returncode
+
+
+def run_all(repo: Path, jobs: int) -> int:
+    """Every stage of the copy's pipeline, each once its upstream stages are done, `jobs`
+    at a time; stops starting stages at the first failure."""
+    runs = registry.expanded(load_params(repo / PARAMS_FILE.name))
+    needs = registry.upstream(runs)
+    logs = repo / "logs"
+    logs.mkdir(exist_ok=True)
+    waiting = [name for name, _, _ in runs]
+    done: set[str] = set()
+    running: dict[Future, tuple[str, float]] = {}
+    failed = None
+    with ThreadPoolExecutor(jobs) as pool:
+        while waiting or running:
+            ready = [] if failed else [n for n in waiting if needs[n] <= done]
+            for name in ready[: jobs - len(running)]:
+                waiting.remove(name)
+                future = pool.submit(run_stage, repo, name, logs / f"{name}.log")
+                running[future] = (name, time.perf_counter())
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                name, started = running.pop(future)
+                seconds = time.perf_counter() - started
+                if future.result() != 0:
+                    failed = failed or name
+                    print(f"pdd: {name} FAILED after {seconds:.0f} s", flush=True)
+                    print(_tail(logs / f"{name}.log"), file=sys.stderr, flush=True)
+                    continue
+                done.add(name)
+                print(f"pdd: [{len(done)}/{len(runs)}] {name} in {seconds:.0f} s", flush=True)
+    return 1 if failed or len(done) < len(runs) else 0
+
+
+def _tail(log: Path, lines: int = 30) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pdd.pipeline.smoke", description=__doc__)
+    parser.add_argument("--target", type=Path, default=DEFAULT_TARGET)
+    parser.add_argument("--profile", default="smoke")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    repo = scratch_copy(args.target.resolve(), args.profile)
+    print(
+        f"pdd: the {args.profile} pipeline in a scratch copy, {_shown(repo)}, "
+        f"{args.jobs} stage(s) at a time",
+        flush=True,
+    )
+    status = run_all(repo, args.jobs)
+    minutes = (time.perf_counter() - started) / 60
+    if status != 0:
+        print(f"pdd: failed after {minutes:.1f} min; logs in {_shown(repo / 'logs')}/")
+        return status
+    print(
+        f"pdd: every stage ran in {minutes:.1f} min. Results: {_shown(repo / 'reports')}/ "
+        f"(landing page README.md, executed notebooks in notebooks/); logs in "
+        f"{_shown(repo / 'logs')}/; `cd {_shown(repo)} && dvc metrics show` lists the metrics.",
+        flush=True,
+    )
+    return 0
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
