@@ -499,3 +499,14 @@ def test_real_fashion_mnist_from_the_mirror(tmp_path):
     data = load_prepared("fashion-mnist", tmp_path / "prep")
     assert data["train_y"][:10].tolist() == [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]
     assert data["train_x"].shape == (60_000, 1, 28, 28) and data["train_x"].dtype == torch.uint8
+
+
+def test_load_splits_scores_a_seeded_class_balanced_part_of_test(tmp_path, monkeypatch):
+    spec, mirror = tiny_idx_spec(tmp_path)
+    monkeypatch.setitem(registry.DATASETS, "tiny", spec)
+    prepare_dataset("tiny", tmp_path / "raw", tmp_path / "prepared", mirror, False)
+    whole = load_splits("tiny", tmp_path / "prepared", val_per_class=3, seed=0)
+    part = load_splits("tiny", tmp_path / "prepared", val_per_class=3, seed=0, test_per_class=2)
+    again = load_splits("tiny", tmp_path / "prepared", val_per_class=3, seed=0, test_per_class=2)
+    assert torch.bincount(part.test_y).tolist() == [2] * whole.spec.num_classes
+    assert torch.equal(part.test_x, again.test_x) and len(whole.test_y) > len(part.test_y)

@@ -64,7 +64,9 @@ def test_figures_saved_before_the_theme_are_byte_identical_too(tmp_path):
 def test_image_grid_shapes(tmp_path):
     images = torch.rand(6, 1, 8, 8)
     fig = plots.image_grid(images, rows=2, titles=["a", "b"])
-    assert len(fig.axes) == 6
+    (axes,) = fig.axes  # one picture of 2 rows x 3 images, 2 px apart
+    assert axes.images[0].get_array().shape == (2 * 8 + 2, 3 * 8 + 2 * 2)
+    assert [label.get_text() for label in axes.get_yticklabels()] == ["a", "b"]
     plots.save(fig, tmp_path / "grid")
     assert (tmp_path / "grid.png").stat().st_size > 0
 

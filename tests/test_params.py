@@ -11,6 +11,7 @@ import yaml
 from pdd.config import stages
 from pdd.config.params import PROFILES, ParamsError, load_params, overlay_file
 from pdd.config.schema import SECTIONS
+from pdd.core.schedule import ablation_split
 from pdd.infra.paths import NOTEBOOKS, PARAMS_FILE
 from pdd.pipeline.inputs import runner_inputs, stage_inputs
 from pdd.pipeline.notebook import check_parameters
@@ -207,3 +208,28 @@ def test_runner_items_are_checked_before_any_work(stage, item, accepted):
     else:
         with pytest.raises(ParamsError, match="--item"):
             stages.check_items(stages.stage(stage), chosen)
+
+
+@pytest.mark.parametrize("dataset", ["fashion-mnist", "mnist"])
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_stage_dvc_generates_is_valid_for_every_profile(profile, dataset):
+    """DVC expands params.yaml's foreach lists whatever the profile: each stage it makes
+    must accept its item under that profile (no P that cannot split the total IPC)."""
+    params = load_params(PARAMS_FILE, profile=profile, overrides={"common.dataset": dataset})
+    distill = params.distill
+    runs = stages.expanded(params)
+    assert len(runs) == len({name for name, _, _ in runs})
+    for _, stage, item in runs:
+        if stage.item is not None:
+            stages.check_items(stage, {stage.item: item})
+        if stage.name == "ablation_stages":
+            budget = distill.stages * distill.iterations
+            ipcs = ablation_split(item, distill.stages * distill.ipc_per_stage, budget)
+            assert sum(ipcs) == distill.stages * distill.ipc_per_stage
+
+
+def test_a_profile_that_some_foreach_item_does_not_fit_is_refused_in_one_line():
+    with pytest.raises(
+        ParamsError, match=r"ablation.stage_counts: P=5 must divide the total IPC \(4\)"
+    ):
+        load_params(PARAMS_FILE, overrides={"distill.stages": 2, "distill.ipc_per_stage": 2})

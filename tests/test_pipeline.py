@@ -1,7 +1,8 @@
-"""End to end on the `smoke` profile: `dvc repro` of the whole pipeline (papermill executes
-every notebook) in a copy of the repository, on the real Fashion-MNIST mirror. The same run
-checks that a second `dvc repro` does nothing, that a forced rerun reproduces the metrics,
-and that nothing is written outside data/, artifacts/, reports/ and DVC's own files."""
+"""End to end on the `smoke` profile: `make smoke`'s run of every stage through DVC
+(papermill executes every notebook) in a copy of the repository, with params.yaml's own
+foreach lists, on the real Fashion-MNIST mirror. The same run checks that a second
+`dvc repro` does nothing, that a forced rerun reproduces the metrics, and that nothing is
+written outside data/, artifacts/, reports/ and DVC's own files."""
 
 from __future__ import annotations
 
@@ -18,14 +19,17 @@ import torch
 
 from pdd.config.params import load_params
 from pdd.infra.paths import PARAMS_FILE, ROOT
+from pdd.pipeline.smoke import run_all, scratch_copy
 
 pytestmark = pytest.mark.slow
-SCHEDULES = load_params(PARAMS_FILE, profile="smoke").distill.schedules
-METHODS = ["dm", "idc"]  # the methods@<name> stages of the smoke run
-STAGE_COUNTS = [1, 2, 4]  # ablation_stages@<P>: 1 and 2 reuse published sets, 4 distils
-STAGE_IPCS = ["1-3"]  # ablation_ipcs@<split>: two uneven stages at the smoke total IPC 4
-DROP_RATES = [0.0, 0.5]  # easy_drop@<rate>: 0.0 reuses the progressive set, 0.5 distils
-WRITABLE = ("data/", "artifacts/", "reports/", ".dvc/", "dvc.lock")
+SMOKE = load_params(PARAMS_FILE, profile="smoke")
+SCHEDULES = SMOKE.distill.schedules
+METHODS = SMOKE.methods.names  # methods@<name>
+STAGE_COUNTS = SMOKE.ablation.stage_counts  # ablation_stages@<P>: 1 and 2 reuse published sets
+STAGE_IPCS = SMOKE.ablation.stage_ipcs  # ablation_ipcs@<split>: uneven stages, total IPC 10
+DROP_RATES = SMOKE.easy_drop.drop_rates  # easy_drop@<rate>: 0.0 reuses the progressive set
+# logs/: the driver's log of each stage
+WRITABLE = ("data/", "artifacts/", "reports/", ".dvc/", "dvc.lock", "logs/")
 
 
 def shell(args: list[str], cwd: Path, mirror: Path) -> subprocess.CompletedProcess:
@@ -47,47 +51,15 @@ def shell(args: list[str], cwd: Path, mirror: Path) -> subprocess.CompletedProce
     return done
 
 
-def copy_repository(target: Path) -> Path:
-    """The working tree as git sees it (tracked and new files), set to the smoke profile."""
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        # outputs of a local run (and the published default results) stay behind: the smoke
-        # run must produce everything it checks by itself
-        output = name.startswith(("data/", "artifacts/", "reports/"))
-        if (ROOT / name).is_file() and (not output or name.endswith(".gitignore")):
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, target / name)
-    params = target / "params.yaml"
-    text = re.sub(r"(?m)^profile: .*$", "profile: smoke", params.read_text())
-    # The smoke run also covers IDC's multi-formation (foreach lists live at the top level).
-    text = re.sub(r"(?m)^  names: \[.*?\]", f"  names: [{', '.join(METHODS)}]", text)
-    counts = ", ".join(map(str, STAGE_COUNTS))
-    text = re.sub(r"(?m)^  stage_counts: \[.*?\]", f"  stage_counts: [{counts}]", text)
-    splits = ", ".join(f'"{s}"' for s in STAGE_IPCS)
-    text = re.sub(r"(?m)^  stage_ipcs: \[.*?\]", f"  stage_ipcs: [{splits}]", text)
-    rates = ", ".join(map(str, DROP_RATES))
-    text = re.sub(r"(?m)^  drop_rates: \[.*?\]", f"  drop_rates: [{rates}]", text)
-    params.write_text(text)
-    git = ["git", "-c", "user.name=test", "-c", "user.email=test@localhost"]
-    subprocess.run([*git, "init", "-q"], cwd=target, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=target, check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "copy"], cwd=target, check=True)
-    return target
-
-
 def dvc(*args: str, repo: Path, mirror: Path) -> str:
     return shell([sys.executable, "-m", "dvc", *args], repo, mirror).stdout
 
 
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory, data_mirror):
-    repo = copy_repository(tmp_path_factory.mktemp("repo"))
-    dvc("repro", repo=repo, mirror=data_mirror)
+    os.environ["PDD_DATA_MIRROR"] = str(data_mirror)  # read by the driver's environment
+    repo = scratch_copy(tmp_path_factory.mktemp("smoke") / "repo")
+    assert run_all(repo, jobs=2) == 0, "see the stage logs in the copy's logs/"
     return repo
 
 
@@ -235,16 +207,17 @@ def test_report_links_only_files_that_exist(smoke_run):
 def test_stage_count_ablation_reuses_the_main_sets_and_distils_the_rest(smoke_run):
     reports = smoke_run / "reports" / "ablation_stages"
     metrics = {p: json.loads((reports / f"{p}" / "metrics.json").read_text()) for p in STAGE_COUNTS}
+    assert STAGE_COUNTS == [1, 2, 5, 10] and SMOKE.distill.stages == 2  # total IPC 10
     assert metrics[1]["set"] == "reused reports/distill/union"
     assert metrics[2]["set"] == "reused reports/distill/progressive"
-    assert metrics[4]["set"] == "distilled here" and metrics[4]["wall_seconds"] > 0
-    assert len(list((reports / "4").glob("stage_*.pt"))) == 4
-    assert [metrics[p]["ipc_per_stage"] for p in STAGE_COUNTS] == [4, 2, 1]
-    split = json.loads((reports / "1-3" / "metrics.json").read_text())
-    assert split["set"] == "distilled here" and split["stage_ipcs"] == [1, 3]
-    stages = sorted((reports / "1-3").glob("stage_*.pt"))
+    assert metrics[5]["set"] == "distilled here" and metrics[5]["wall_seconds"] > 0
+    assert len(list((reports / "10").glob("stage_*.pt"))) == 10
+    assert [metrics[p]["ipc_per_stage"] for p in STAGE_COUNTS] == [10, 5, 2, 1]
+    split = json.loads((reports / "2-8" / "metrics.json").read_text())
+    assert split["set"] == "distilled here" and split["stage_ipcs"] == [2, 8]
+    stages = sorted((reports / "2-8").glob("stage_*.pt"))
     sizes = [len(torch.load(path, weights_only=True)["images"]) for path in stages]
-    assert sizes == [10, 30]  # 10 classes x 1, then x 3
+    assert sizes == [20, 80]  # 10 classes x 2, then x 8
 
 
 def test_scaling_grows_pdd_and_scores_real_subsets_against_full_data(smoke_run):
@@ -271,10 +244,10 @@ def test_later_stages_drop_the_easiest_examples(smoke_run):
     assert forgetting["examples"] > 0 and 0 <= forgetting["never_learnt"] <= forgetting["examples"]
     reports = smoke_run / "reports" / "easy_drop"
     kept = json.loads((reports / "0.0" / "metrics.json").read_text())
-    dropped = json.loads((reports / "0.5" / "metrics.json").read_text())
+    dropped = json.loads((reports / "0.4" / "metrics.json").read_text())
     assert kept["set"] == "reused reports/distill/progressive" and kept["kept_fraction"] == 1.0
-    assert dropped["set"] == "distilled here" and dropped["kept_fraction"] == pytest.approx(0.5)
-    assert len(list((reports / "0.5").glob("stage_*.pt"))) == 2
+    assert dropped["set"] == "distilled here" and dropped["kept_fraction"] == pytest.approx(0.6)
+    assert len(list((reports / "0.4").glob("stage_*.pt"))) == 2
     correct = json.loads((reports / "correct-by-all" / "metrics.json").read_text())
     assert correct["criterion"] == "correct-by-all" and correct["set"] == "distilled here"
     assert len(correct["kept_by_stage"]) == 1 and 0 < correct["kept_by_stage"][0] <= 1

@@ -8,7 +8,7 @@ import yaml
 from pdd.config import stages
 from pdd.config.params import load_params
 from pdd.infra.paths import PARAMS_FILE, ROOT
-from pdd.pipeline import dvcfile
+from pdd.pipeline import dagdoc, dvcfile
 
 
 def committed() -> dict:
@@ -86,3 +86,7 @@ def test_publication_folders_name_every_published_stage_in_table_order():
     assert folders["data"] == "data"
     assert folders["easy_drop_correct"] == "easy_drop/correct-by-all"
     assert list(folders).index("scaling") < list(folders).index("forgetting")  # table order
+
+
+def test_the_stage_graph_in_the_docs_is_dvcs():
+    assert dagdoc.main(["--check"]) == 0

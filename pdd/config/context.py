@@ -86,6 +86,7 @@ def context_from(params: Any, prepared: str | Path) -> Context:
         common.dataset,
         prepared,
         val_per_class=common.val_per_class,
+        test_per_class=common.test_per_class,
         seed=common.seed,
         zca=common.zca,
         device=device,

@@ -34,6 +34,9 @@ class Common(Section):
     data_mirror: str | None = Field(None, description="folder laid out as <mirror>/<dataset>/")
     download: bool = True
     val_per_class: int = Field(ge=1, description="validation images per class, carved from train")
+    test_per_class: int | None = Field(
+        None, ge=1, description="test images per class scored (seeded); null: the whole split"
+    )
     zca: bool = False
 
 

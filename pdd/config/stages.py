@@ -61,6 +61,11 @@ class Stage:
         """The stage's folder under artifacts/ and reports/ for one item."""
         return self.name if item is None or self.item is None else f"{self.name}/{item}"
 
+    def command(self, item: Any = None) -> str:
+        """What DVC runs for one item (dvc.yaml writes `${item}` for a foreach item)."""
+        command = f"python -m pdd {self.name}"
+        return command if self.item is None else f"{command} --item {self.item}={item}"
+
     def published(self, item: Any = None) -> str:
         """The git-tracked folder the stage publishes into for one item."""
         return "reports/summary" if self.name == "report" else f"reports/{self.folder(item)}"

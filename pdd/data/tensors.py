@@ -12,8 +12,9 @@ from torch import Tensor
 
 from pdd.data.prepared import load_prepared
 from pdd.data.registry import DatasetSpec, get_spec
-from pdd.data.splits import stratified_split
+from pdd.data.splits import sample_per_class, stratified_split
 from pdd.data.zca import ZCA
+from pdd.infra.runtime import derive_seed
 
 
 @dataclass
@@ -59,11 +60,18 @@ def load_splits(
     seed: int = 0,
     zca: bool = False,
     device: str | torch.device = "cpu",
+    test_per_class: int | None = None,
 ) -> Splits:
-    """The prepared dataset `name` as normalised train/val/test tensors on `device`."""
+    """The prepared dataset `name` as normalised train/val/test tensors on `device`; with
+    `test_per_class`, a seeded class-balanced part of the test split (the smoke profile's
+    scores cost little: a whole test split outweighs its training many times)."""
     spec = get_spec(name)
     data = load_prepared(name, prepared_dir)
     train_idx, val_idx = stratified_split(data["train_y"], val_per_class, seed)
+    if test_per_class is not None:
+        picker = torch.Generator().manual_seed(derive_seed(seed, "test subset"))
+        test_idx = torch.sort(sample_per_class(data["test_y"], test_per_class, picker)).values
+        data = {**data, "test_x": data["test_x"][test_idx], "test_y": data["test_y"][test_idx]}
     # index the uint8 tensor first: the float copy is then made once per split
     train_x = normalize(data["train_x"][train_idx], spec)
     val_x = normalize(data["train_x"][val_idx], spec)

@@ -47,28 +47,37 @@ def save(fig: plt.Figure, path: str | os.PathLike) -> list[Path]:
 
 
 def image_grid(
-    images: torch.Tensor, *, rows: int, titles: list[str] | None = None, scale: float = 0.9
+    images: torch.Tensor,
+    *,
+    rows: int,
+    titles: list[str] | None = None,
+    scale: float = 0.9,
+    gap: int = 2,
 ) -> plt.Figure:
-    """Show (N, C, H, W) images in [0, 1] as a grid of `rows` rows, one title per row."""
-    images = images.detach().cpu().clamp(0, 1)
-    cols = int(np.ceil(len(images) / rows))
-    fig, axes = plt.subplots(
-        rows, cols, figsize=(cols * scale, rows * scale), squeeze=False, layout="constrained"
+    """Show (N, C, H, W) images in [0, 1] as a grid of `rows` rows, one title per row.
+
+    The grid is one picture (images `gap` white pixels apart) on one axes: a figure of a
+    few hundred images draws in a fraction of a second, where an axes per image took
+    tens of seconds."""
+    images = images.detach().cpu().float().clamp(0, 1)
+    count, channels, height, width = images.shape
+    cols = int(np.ceil(count / rows))
+    cells = torch.ones(rows * cols, channels, height + gap, width + gap)
+    cells[:count, :, :height, :width] = images
+    picture = (
+        cells.view(rows, cols, channels, height + gap, width + gap)
+        .permute(0, 3, 1, 4, 2)
+        .reshape(rows * (height + gap), cols * (width + gap), channels)[:-gap, :-gap]
+        .numpy()
     )
-    for index, axis in enumerate(axes.flat):
-        axis.set_axis_off()
-        if index >= len(images):
-            continue
-        picture = images[index].permute(1, 2, 0).numpy()
-        if picture.shape[2] == 1:
-            axis.imshow(picture[:, :, 0], cmap="gray", vmin=0, vmax=1)
-        else:
-            axis.imshow(picture)
-    if titles:
-        for row, title in enumerate(titles):
-            axes[row, 0].set_axis_on()
-            axes[row, 0].set_xticks([])
-            axes[row, 0].set_yticks([])
-            sns.despine(ax=axes[row, 0], left=True, bottom=True)
-            axes[row, 0].set_ylabel(title, rotation=0, ha="right", va="center", fontsize=8)
+    fig, ax = plt.subplots(figsize=(cols * scale, rows * scale), layout="constrained")
+    if channels == 1:
+        ax.imshow(picture[:, :, 0], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    else:
+        ax.imshow(picture, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([row * (height + gap) + (height - 1) / 2 for row in range(rows)])
+    ax.set_yticklabels(titles or [], fontsize=8)
+    ax.tick_params(length=0)
+    sns.despine(ax=ax, left=True, bottom=True)
     return fig

@@ -147,11 +147,8 @@ def _plots(stage: Stage, item: Any) -> list[Any]:
 
 def dvc_stage(stage: Stage, variant: Variant) -> dict[str, Any]:
     item = "${item}" if variant.foreach else variant.item
-    command = f"python -m pdd {stage.name}"
-    if stage.item is not None:
-        command += f" --item {stage.item}={item}"
     body = {
-        "cmd": command,
+        "cmd": stage.command(item),
         "deps": [*code_deps(stage), *stage.inputs],
         "params": tracked_params(stage),
         "outs": _outs(stage, item),
