@@ -108,6 +108,7 @@ def run_all(repo: Path, jobs: int) -> int:
     logs = repo / "logs"
     logs.mkdir(exist_ok=True)
     by_name = {name: (stage, item) for name, stage, item in runs}
+    order = {name: index for index, name in enumerate(by_name)}
     env = environment()
     waiting = list(by_name)
     done: set[str] = set()
@@ -116,7 +117,9 @@ def run_all(repo: Path, jobs: int) -> int:
     with ThreadPoolExecutor(jobs) as pool:
         while waiting or running:
             ready = [] if failed else [n for n in waiting if needs[n] <= done]
-            ready.sort(key=lambda n: -len(later[n]))  # unblock the most stages first
+            # unblock the most stages first; among the rest, the later analyses first: the
+            # reruns of main-run sets (ablation P=1, P=stages) are short and fill the end
+            ready.sort(key=lambda n: (-len(later[n]), -order[n]))
             for name in ready[: jobs - len(running)]:
                 waiting.remove(name)
                 future = pool.submit(run_stage, repo, *by_name[name], logs / f"{name}.log", env)
