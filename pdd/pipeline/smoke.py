@@ -1,6 +1,6 @@
-"""`make smoke`: every stage of the pipeline on the `smoke` profile, end to end through
-DVC, in a scratch copy of the repository (`.smoke/`), so that the committed `reports/` are
-never touched. The end-to-end tests run the same copy.
+"""`make smoke`: every stage of the pipeline on the `smoke` profile, end to end, in a
+scratch copy of the repository (`.smoke/`), so that the committed `reports/` are never
+touched. The end-to-end tests run the same copy.
 
     python -m pdd.pipeline.smoke [--target .smoke] [--profile smoke] [--jobs N]
 
@@ -53,9 +53,18 @@ def source_files(with_reports: bool = False) -> list[str]:
     ]
 
 
+MARKER = Path(".git") / "pdd-scratch-copy"  # what lets a later run replace the copy
+
+
 def scratch_copy(target: Path, profile: str = "smoke", with_reports: bool = False) -> Path:
-    """A fresh git repository at `target` holding the sources, set to `profile`."""
+    """A fresh git repository at `target` holding the sources, set to `profile`. An existing
+    `target` is replaced only when it is an earlier scratch copy."""
+    target = target.resolve()
+    if target == ROOT or target in ROOT.parents:
+        raise SystemExit(f"{target}: the scratch copy cannot hold the repository itself")
     if target.exists():
+        if not (target / MARKER).is_file():
+            raise SystemExit(f"{target} exists and is not a scratch copy: choose --target")
         shutil.rmtree(target)
     for name in source_files(with_reports):
         (target / name).parent.mkdir(parents=True, exist_ok=True)
@@ -64,6 +73,7 @@ def scratch_copy(target: Path, profile: str = "smoke", with_reports: bool = Fals
     params.write_text(re.sub(r"(?m)^profile: .*$", f"profile: {profile}", params.read_text()))
     load_params(params)  # one clear error now rather than a failing stage later
     subprocess.run([*GIT, "init", "-q"], cwd=target, check=True)
+    (target / MARKER).touch()
     subprocess.run([*GIT, "add", "-A"], cwd=target, check=True)
     subprocess.run([*GIT, "commit", "-q", "-m", "scratch copy"], cwd=target, check=True)
     return target
