@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 from pdd.infra.paths import ROOT
+from pdd.pipeline.dvcfile import write_or_check
 
 PAGE = ROOT / "docs" / "pipeline.md"
 BLOCK = re.compile(r"<!-- dag -->\n.*?<!-- /dag -->", re.DOTALL)
@@ -29,15 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pdd.pipeline.dagdoc")
     parser.add_argument("--check", action="store_true", help="fail if the page is out of date")
     args = parser.parse_args(argv)
-    page = PAGE.read_text()
-    text = rendered(page, mermaid())
-    if args.check:
-        if text != page:
-            print(f"{PAGE.name}: the stage graph is stale; run python -m pdd.pipeline.dagdoc")
-            return 1
-        return 0
-    PAGE.write_text(text)
-    return 0
+    text = rendered(PAGE.read_text(), mermaid())
+    return write_or_check(PAGE, text, args.check, "python -m pdd.pipeline.dagdoc")
 
 
 if __name__ == "__main__":

@@ -180,16 +180,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pdd.pipeline.dvcfile")
     parser.add_argument("--check", action="store_true", help="fail if dvc.yaml is out of date")
     args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        if DVC_FILE.read_text() != text:
-            print(
-                "dvc.yaml differs from the registry: run python -m pdd.pipeline.dvcfile",
-                file=sys.stderr,
-            )
-            return 1
+    return write_or_check(DVC_FILE, render(), args.check, "python -m pdd.pipeline.dvcfile")
+
+
+def write_or_check(path: Path, text: str, check: bool, command: str) -> int:
+    """Write a generated file, or (`check`) exit 1 naming `command` when it is stale."""
+    if not check:
+        path.write_text(text)
         return 0
-    DVC_FILE.write_text(text)
+    if path.read_text() != text:
+        print(f"{path.name} is out of date: run {command}", file=sys.stderr)
+        return 1
     return 0
 
 
