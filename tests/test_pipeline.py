@@ -19,7 +19,7 @@ import torch
 
 from pdd.config.params import load_params
 from pdd.infra.paths import PARAMS_FILE, ROOT
-from pdd.pipeline.smoke import run_all, scratch_copy
+from pdd.pipeline.smoke import environment, run_all, scratch_copy
 
 pytestmark = pytest.mark.slow
 SMOKE = load_params(PARAMS_FILE, profile="smoke")
@@ -38,13 +38,7 @@ def shell(args: list[str], cwd: Path, mirror: Path) -> subprocess.CompletedProce
         cwd=cwd,
         capture_output=True,
         text=True,
-        env={
-            **os.environ,
-            "PDD_DATA_MIRROR": str(mirror),
-            "PYTHONDONTWRITEBYTECODE": "1",
-            # DVC runs stage commands with `python` from PATH: make it this interpreter.
-            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
-        },
+        env={**environment(), "PDD_DATA_MIRROR": str(mirror)},  # `python`: this interpreter
         timeout=900,
     )
     assert done.returncode == 0, f"{args} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pdd.analyses.results import CORRECT_BY_ALL, methods_table, metrics_path, published_runs
+from pdd.analyses.results import CORRECT_BY_ALL, methods_table, metrics_path
 from pdd.infra.io import read_json
 
 
@@ -75,5 +75,5 @@ def _methods(reports: Path, names: list[str]) -> dict[str, float]:
 
 
 def _mean(reports: Path, stage: str, item: Any, key: str) -> dict[str, float]:
-    runs = published_runs(reports, stage, [item])
-    return {} if runs.empty else {key: runs.test_mean.iloc[0]}
+    path = metrics_path(reports, stage, item)
+    return {key: read_json(path)["test_mean"]} if path.exists() else {}

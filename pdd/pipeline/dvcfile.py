@@ -136,11 +136,9 @@ def _metrics(stage: Stage, item: Any) -> list[Any]:
 
 def _plots(stage: Stage, item: Any) -> list[Any]:
     declared = []
-    for plot in stage.plots:
+    for plot in stage.plots:  # a CSV is drawn as a scatter; a figure folder as it is
         drawn = {"x": plot.x, "y": plot.y, "template": "scatter", "title": plot.title}
-        drawn = {key: value for key, value in drawn.items() if value is not None}
-        if plot.x is None:
-            drawn = {}
+        drawn = {} if plot.x is None else drawn
         declared.append({f"{stage.published(item)}/{plot.path}": {**drawn, **PUBLISHED}})
     return declared
 

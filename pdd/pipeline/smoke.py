@@ -153,16 +153,12 @@ def run_all(repo: Path, jobs: int) -> int:
 
 
 def downstream(needs: dict[str, set[str]]) -> dict[str, set[str]]:
-    """For each stage, every stage that waits for it, directly or not."""
+    """For each stage, every stage that waits for it, directly or not (`needs` lists the
+    stages upstream first, as `registry.upstream` does: one pass from the end suffices)."""
     later: dict[str, set[str]] = {name: set() for name in needs}
-    changed = True
-    while changed:
-        changed = False
-        for name, before in needs.items():
-            for upstream in before:
-                grown = later[upstream] | {name} | later[name]
-                if grown != later[upstream]:
-                    later[upstream], changed = grown, True
+    for name in reversed(list(needs)):
+        for upstream in needs[name]:
+            later[upstream] |= {name} | later[name]
     return later
 
 
