@@ -43,7 +43,7 @@ inputs = None  # the runner's {"params", "item", "workdir"}; None: params.yaml, 
 params, item, ws = stage_inputs("baselines", inputs)
 
 # %%
-ctx = context_from(params, ws.prepared)
+ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 common, net = params.common, params.net
 out_dir = ws.artifacts / "baselines"
 figures_dir = out_dir / "figures"

@@ -50,7 +50,7 @@ params, item, ws = stage_inputs("buffers", inputs)
 shard, num_shards = item.shard, item.num_shards
 
 # %%
-ctx = context_from(params, ws.prepared)
+ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 common, buffers = params.common, params.buffers
 config = expert_config(buffers)
 work = work_dir(ws.artifacts, "buffers", buffers_key(common, params.eval, ctx.net, config))

@@ -47,7 +47,7 @@ params, item, ws = stage_inputs("distill", inputs)
 schedule = item.schedule
 
 # %%
-ctx = context_from(params, ws.prepared)
+ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 experts = load_buffers(ws.artifacts / "buffers", params.buffers.num_experts)
 method = params.distill.method
 plan, setup, work = plan_schedule(

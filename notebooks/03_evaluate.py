@@ -46,7 +46,7 @@ inputs = None  # the runner's {"params", "item", "workdir"}; None: params.yaml, 
 params, item, ws = stage_inputs("evaluate", inputs)
 
 # %%
-ctx = context_from(params, ws.prepared)
+ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 distill = params.distill
 published = ws.reports  # the published sets and metrics of the earlier stages
 out_dir = ws.artifacts / "evaluate"

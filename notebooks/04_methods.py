@@ -48,7 +48,7 @@ params, item, ws = stage_inputs("methods", inputs)
 method = item.method
 
 # %%
-ctx = context_from(params, ws.prepared)
+ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 out_dir = ws.artifacts / "methods" / method
 sets = distil_schedules(params, ctx, method=method, artifacts=ws.artifacts, out_dir=out_dir)
 seconds = distill_seconds(sets)

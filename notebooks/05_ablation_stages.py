@@ -48,7 +48,7 @@ params, item, ws = stage_inputs("ablation_stages", inputs)
 stages = item.stages
 
 # %%
-ctx = context_from(params, ws.prepared)
+ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 out_dir = ws.artifacts / "ablation_stages" / str(stages)
 point = stage_point(stages, params.distill)  # raises naming the item when it cannot
 print(point.describe())

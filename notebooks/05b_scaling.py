@@ -59,7 +59,7 @@ params, item, ws = stage_inputs("scaling", inputs)
 # %%
 PAPER_TARGET = 0.9  # the paper's claim: 90 % of full-data accuracy
 scaling = params.scaling
-ctx = context_from(params, ws.prepared)
+ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 published = ws.reports  # the main run's curve and the full-data reference
 out_dir = ws.artifacts / "scaling"
 train_size, num_classes = len(ctx.data.train_y), ctx.data.spec.num_classes

@@ -46,7 +46,7 @@ inputs = None  # the runner's {"params", "item", "workdir"}; None: params.yaml, 
 params, item, ws = stage_inputs("forgetting", inputs)
 
 # %%
-ctx = context_from(params, ws.prepared)
+ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 epochs = params.easy_drop.forgetting_epochs
 out_dir = ws.artifacts / "forgetting"
 train_x, train_y = ctx.data.train_x, ctx.data.train_y

@@ -57,7 +57,7 @@ rate = item.rate
 
 # %%
 require_mtt(params.distill.method)
-ctx = context_from(params, ws.prepared)
+ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 out_dir = ws.artifacts / "easy_drop" / str(rate)
 keep, train_size = params.easy_drop.correct_by_all_keep, len(ctx.data.train_y)
 easiness_file = ws.artifacts / "forgetting" / "easiness.pt"

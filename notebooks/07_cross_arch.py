@@ -35,7 +35,6 @@ from pdd.analyses import cross_arch
 from pdd.config.context import context_from
 from pdd.infra import plots
 from pdd.infra.io import write_csv, write_json
-from pdd.infra.paths import work_dir
 from pdd.infra.runtime import derive_seed
 from pdd.pipeline.inputs import stage_inputs
 
@@ -51,7 +50,7 @@ params, item, ws = stage_inputs("cross_arch", inputs)
 # that shapes a score, and a rerun reuses them.
 
 # %%
-ctx = context_from(params, ws.prepared)
+ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 common, cross = params.common, params.cross_arch
 out_dir = ws.artifacts / "cross_arch"
 total_ipc = params.distill.stages * params.distill.ipc_per_stage
@@ -61,9 +60,6 @@ seeds = cross_arch.eval_seeds(common.seed, cross.num_seeds)
 test_seed = derive_seed(common.seed, "test subset")
 test = cross_arch.held_out_subset(ctx.data, cross.test_images, test_seed)
 print({name: [s.ipc for s in stages] for name, stages in sets.items()}, len(test[1]), "test")
-key = cross_arch.resume_key(params, net=ctx.net, config=config, seeds=seeds)
-resume = work_dir(ws.artifacts, "cross_arch", key)
-print(f"resumable state in {resume}")
 
 # %% [markdown]
 # ## Every set on every network
@@ -79,7 +75,6 @@ scores, seconds = cross_arch.scores_by_network(
     test=test,
     augment=ctx.augment,
     protocol=cross.protocol,
-    resume_dir=resume,
 )
 write_csv(out_dir / "scores.csv", scores)
 seconds

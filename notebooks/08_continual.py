@@ -44,7 +44,7 @@ params, item, ws = stage_inputs("continual", inputs)
 # The memories (random real images first, as in notebook 07), the tasks and the seeds.
 
 # %%
-ctx = context_from(params, ws.prepared)
+ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 common = params.common
 out_dir = ws.artifacts / "continual"
 total_ipc = params.distill.stages * params.distill.ipc_per_stage

@@ -44,7 +44,7 @@ inputs = None  # the runner's {"params", "item", "workdir"}; None: params.yaml, 
 params, item, ws = stage_inputs("report", inputs)
 
 # %%
-ctx = context_from(params, ws.prepared)
+ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 distill, ablation = params.distill, params.ablation
 methods_names, drop_rates = params.methods.names, params.easy_drop.drop_rates
 published = ws.reports

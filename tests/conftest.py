@@ -25,3 +25,16 @@ def data_mirror() -> Path:
     if (ROOT / "data" / "raw" / "fashion-mnist").is_dir():
         return ROOT / "data" / "raw"
     pytest.skip("no Fashion-MNIST copy: set PDD_DATA_MIRROR to a mirror folder")
+
+
+@pytest.fixture(autouse=True)
+def _in_process_scoring_without_cache():
+    """Each test starts with one worker and no score cache (stages set both per process)."""
+    from pdd.core import scoring
+    from pdd.infra import workers
+
+    workers.configure(1)
+    scoring.keep_scores_in(None)
+    yield
+    workers.configure(1)
+    scoring.keep_scores_in(None)

@@ -90,11 +90,16 @@ def test_one_row_per_seed_and_task():
 def test_every_memory_trains_on_all_its_stages_at_its_last_step_size(monkeypatch):
     seen = []
 
-    def fake_accuracy(memory, tasks, *, config, seeds, **_):
-        seen.append((memory[1].tolist(), config.lr, config.epochs))
-        return [{"seed": seed, "task": 1, "classes_seen": 2, "test_acc": 50.0} for seed in seeds]
+    class FakeLearner:
+        def __init__(self, tasks, make_model, config, data, augment):
+            self.config = config
 
-    monkeypatch.setattr(continual, "continual_accuracy", fake_accuracy)
+        def rows(self, run):
+            (memory, seed) = run
+            seen.append((memory[1].tolist(), self.config.lr, self.config.epochs, seed))
+            return [{"seed": seed, "task": 1, "classes_seen": 2, "test_acc": 50.0}]
+
+    monkeypatch.setattr(continual, "Learner", FakeLearner)
     first = SyntheticStage(torch.zeros(2, 1, 2, 2), torch.tensor([0, 1]), lr=0.1)
     last = SyntheticStage(torch.ones(2, 1, 2, 2), torch.tensor([1, 0]), lr=0.02)
     memories = {"real": [first], "PDD": [first, last]}
@@ -108,7 +113,12 @@ def test_every_memory_trains_on_all_its_stages_at_its_last_step_size(monkeypatch
         data=None,
         augment=None,
     )
-    assert seen == [([0, 1], 0.1, 3), ([0, 1, 1, 0], 0.02, 3)]
+    assert seen == [
+        ([0, 1], 0.1, 3, 4),
+        ([0, 1], 0.1, 3, 5),
+        ([0, 1, 1, 0], 0.02, 3, 4),
+        ([0, 1, 1, 0], 0.02, 3, 5),
+    ]
     assert list(table.columns) == ["source", "seed", "task", "classes_seen", "test_acc"]
     assert table.source.tolist() == ["real", "real", "PDD", "PDD"]
 

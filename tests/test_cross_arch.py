@@ -1,6 +1,6 @@
 """Cross-architecture scoring: random real sets are class-balanced, test subsets are
 seeded, the union protocol trains on all stages at once, and every network × set × seed
-gives one row."""
+gives one row (the protocols and the score cache: tests/test_scoring.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import pandas as pd
-import pytest
 import torch
 
 from pdd.analyses.cross_arch import (
-    as_one_stage,
     compared_sets,
     cross_arch_figure,
     cross_arch_metrics,
@@ -24,9 +22,7 @@ from pdd.analyses.cross_arch import (
     mean_std_table,
     model_factories,
     random_real_set,
-    resume_key,
     schedule_label,
-    score_on_network,
     scores_by_network,
     seed_summary,
 )
@@ -72,30 +68,6 @@ def test_test_subset_is_seeded_and_all_of_test_without_a_size():
     assert held_out_subset(data, 1000, seed=3)[0] is data.test_x
 
 
-def test_union_protocol_trains_on_every_stage_at_the_last_step_size():
-    first = SyntheticStage(torch.zeros(3, 1, 8, 8), torch.arange(3), lr=0.1)
-    second = SyntheticStage(torch.ones(3, 1, 8, 8), torch.arange(3), lr=0.02)
-    (merged,) = as_one_stage([first, second])
-    assert merged.lr == 0.02 and merged.labels.tolist() == [0, 1, 2, 0, 1, 2]
-    assert torch.equal(merged.images[3:], second.images)
-
-
-def test_a_one_stage_set_scores_the_same_under_both_protocols():
-    data = tiny_splits()
-    stages = random_real_set(data, ipc=2, lr=0.01, seed=0)
-    common = dict(
-        make_model=factory("convnet"),
-        config=TrainConfig(epochs=2, lr=0.01),
-        seeds=[5, 6],
-        test=(data.test_x, data.test_y),
-        augment=None,
-    )
-    union = score_on_network(stages, protocol="union", **common)
-    assert union == score_on_network(stages, protocol="progressive", **common)
-    with pytest.raises(ValueError, match="protocol"):
-        score_on_network(stages, protocol="sideways", **common)
-
-
 def test_one_row_per_network_set_and_seed():
     data = tiny_splits()
     sets = {
@@ -116,33 +88,6 @@ def test_one_row_per_network_set_and_seed():
         (net, name, seed) for net in ("convnet", "mlp") for name in sets for seed in (1, 2)
     ]
     assert all(0.0 <= r["test_acc"] <= 100.0 for r in rows)
-
-
-def test_a_rerun_reuses_finished_pairs_and_redoes_a_changed_set(tmp_path):
-    data = tiny_splits()
-    sets = {"real": random_real_set(data, 1, 0.01, seed=0)}
-    calls = []
-
-    def counting(name):
-        calls.append(name)
-        return factory(name)
-
-    common = dict(
-        config=TrainConfig(epochs=1, lr=0.01),
-        seeds=[1, 2],
-        test=(data.test_x, data.test_y),
-        augment=None,
-        protocol="union",
-        resume_dir=tmp_path,
-    )
-    first = cross_arch_rows(sets, ["convnet", "mlp"], model_for=counting, **common)
-    assert calls == ["convnet", "mlp"] and len(list(tmp_path.glob("*.json"))) == 2
-    again = cross_arch_rows(sets, ["convnet", "mlp"], model_for=counting, **common)
-    assert again == first and calls == ["convnet", "mlp"]  # nothing trained the second time
-
-    changed = {"real": random_real_set(data, 1, 0.01, seed=1)}  # same name, other images
-    cross_arch_rows(changed, ["mlp"], model_for=counting, **common)
-    assert calls == ["convnet", "mlp", "mlp"]
 
 
 def _publish(reports, schedule, stages):
@@ -204,25 +149,6 @@ def test_model_factories_swap_only_the_architecture():
     mlp = model_for("mlp")(0)
     assert isinstance(mlp, type(factory("mlp")(0))) and ctx.net["name"] == "convnet"
     assert not isinstance(model_for("convnet")(0), type(mlp))
-
-
-def test_resume_key_holds_what_shapes_a_score():
-    config = TrainConfig(epochs=3, lr=0.1)
-    key = resume_key(tiny_params(), net={"name": "convnet"}, config=config, seeds=[1, 2])
-    assert key == {
-        "dataset": "tiny",
-        "net": {"name": "convnet"},
-        "config": config,
-        "seeds": [1, 2],
-        "test": [9, derive_seed(7, "test subset")],
-        "protocol": "union",
-        "val": 2,
-        "zca": False,
-        "dsa": [True, "crop", False],
-        "threads": 1,
-    }
-    other = resume_key(tiny_params(protocol="progressive"), net={}, config=config, seeds=[1, 2])
-    assert other["protocol"] == "progressive"
 
 
 def test_scores_by_network_gives_a_table_and_seconds_per_network():

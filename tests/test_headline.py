@@ -31,6 +31,11 @@ DISTILL = SimpleNamespace(
 EVALS = SimpleNamespace(dsa=True, num_seeds=2)
 
 
+def tiny_data() -> SimpleNamespace:
+    x, y = torch.zeros(2, 1, 2, 2), torch.tensor([0, 1])
+    return SimpleNamespace(test_x=x, test_y=y, val_x=x, val_y=y)
+
+
 def stage(ipc: int) -> SyntheticStage:
     return SyntheticStage(torch.zeros(2 * ipc, 1, 4, 4), torch.arange(2).repeat(ipc), 0.01)
 
@@ -60,44 +65,66 @@ def test_total_ipc_is_stages_times_ipc_per_stage():
     assert total_ipc(SimpleNamespace(stages=3, ipc_per_stage=5)) == 15
 
 
-def test_progressive_table_runs_each_schedule_for_stage_epochs(monkeypatch):
+def fake_score_sets(seen):
+    def score_sets(sets, scoring, seeds):
+        seen.append((scoring.config.epochs, scoring.protocol))
+        return [
+            {
+                "set": name,
+                "seed": s,
+                "stage": i + 1,
+                "images_per_class": i + 1,
+                "test_acc": float(len(stages)),
+                "val_acc": 0.0,
+                "seconds": 0.0,
+            }
+            for name, stages in sets.items()
+            for s in seeds
+            for i in range(len(stages) if scoring.protocol == "progressive" else 1)
+        ]
+
+    return score_sets
+
+
+def test_progressive_table_runs_every_schedule_at_once_for_stage_epochs(monkeypatch):
     seen = []
-
-    def fake_evaluation(stages, *, config, seeds, **_):
-        seen.append(config.epochs)
-        return [{"seed": s, "stage": i + 1} for s in seeds for i in range(len(stages))]
-
-    monkeypatch.setattr(headline, "progressive_evaluation", fake_evaluation)
+    monkeypatch.setattr(headline, "score_sets", fake_score_sets(seen))
     table = progressive_table(
         {"progressive": [stage(1), stage(1)], "union": [stage(2)]},
         make_model=None,
         config=TrainConfig(epochs=300, lr=0.01),
         stage_epochs=7,
         seeds=[5, 6],
-        data=None,
+        data=tiny_data(),
         augment=None,
     )
-    assert seen == [7, 7]
-    assert list(table.columns) == ["schedule", "seed", "stage"]
+    assert seen == [(7, "progressive")]
+    assert list(table.columns) == [
+        "schedule",
+        "seed",
+        "stage",
+        "images_per_class",
+        "test_acc",
+        "val_acc",
+    ]
     assert table.schedule.tolist() == ["progressive"] * 4 + ["union"] * 2
     assert table.stage.tolist() == [1, 2, 1, 2, 1, 1]
 
 
 def test_scratch_scores_keeps_the_protocol_and_the_schedule_order(monkeypatch):
-    def fake_union(stages, *, config, seeds, **_):
-        return SetScore(tuple(seeds), (float(len(stages)),) * len(seeds), (0.0,) * 2, (0.0,) * 2)
-
-    monkeypatch.setattr(headline, "union_from_scratch", fake_union)
+    seen = []
+    monkeypatch.setattr(headline, "score_sets", fake_score_sets(seen))
     scores = scratch_scores(
         {"union": [stage(2)], "progressive": [stage(1), stage(1)]},
         make_model=None,
         config=TrainConfig(epochs=3, lr=0.01),
         seeds=[5, 6],
-        data=None,
+        data=tiny_data(),
         augment=None,
     )
+    assert seen == [(3, "union")]
     assert list(scores) == ["union", "progressive"]
-    assert scores["progressive"].test_acc == (2.0, 2.0)
+    assert scores["progressive"].test_acc == (2.0, 2.0) and scores["union"].seeds == (5, 6)
 
 
 def test_scratch_table_has_one_row_per_schedule_and_seed():

@@ -20,6 +20,7 @@ from pdd.core.buffers import (
 from pdd.core.models import get_model
 from pdd.core.trajectory import Trajectory, flatten_params, load_flat, param_layout
 from pdd.data import Splits, get_spec
+from pdd.infra.workers import torch_threads
 from pdd.methods import mtt
 from pdd.methods.base import DistillationDiverged, StageTask
 
@@ -91,11 +92,12 @@ def test_flat_params_round_trip():
 def test_buffer_resume_equals_uninterrupted(tmp_path, experts):
     data = tiny_splits()
     partial = dataclasses.replace(EXPERT, epochs=1)
-    train_expert(make_model, 0, data, partial, seed=0, folder=tmp_path)  # "killed" after 1 epoch
-    saved = Trajectory.load(tmp_path / "expert_000.pt")
-    saved.complete = False
-    saved.save(tmp_path / "expert_000.pt")
-    resumed = train_expert(make_model, 0, data, EXPERT, seed=0, folder=tmp_path)
+    with torch_threads(1):  # as generate_buffers trains them: one thread per expert
+        train_expert(make_model, 0, data, partial, seed=0, folder=tmp_path)  # "killed" at 1
+        saved = Trajectory.load(tmp_path / "expert_000.pt")
+        saved.complete = False
+        saved.save(tmp_path / "expert_000.pt")
+        resumed = train_expert(make_model, 0, data, EXPERT, seed=0, folder=tmp_path)
     assert torch.equal(resumed.params, experts[0].params)
 
 
@@ -103,9 +105,10 @@ def test_shorter_unscored_expert_is_the_prefix_of_a_longer_one(tmp_path, experts
     # What lets a transition train only the epochs MTT reads: each epoch's batches derive
     # from (seed, expert, epoch) alone, so the first epochs are the same whatever the length.
     short = dataclasses.replace(EXPERT, epochs=2)
-    trajectory = train_expert(
-        make_model, 0, tiny_splits(), short, seed=0, folder=tmp_path, score=False
-    )
+    with torch_threads(1):
+        trajectory = train_expert(
+            make_model, 0, tiny_splits(), short, seed=0, folder=tmp_path, score=False
+        )
     assert torch.equal(trajectory.params, experts[0].params[:3])
     assert trajectory.complete and trajectory.metrics == {}
     assert set(experts[0].metrics) == {"val_acc", "test_acc"}

@@ -8,7 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from pdd.core.train import TrainConfig, evaluate, evaluate_synthetic_set, train_classifier
+from pdd.core.evaluate import evaluate_synthetic_set
+from pdd.core.train import TrainConfig, evaluate, train_classifier
 
 
 def blobs(n_per_class: int = 64, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:

@@ -12,7 +12,10 @@ from torch import nn
 
 from pdd.config.schema import Eval, Net
 from pdd.core.augment import DiffAugment
-from pdd.core.train import TrainConfig, evaluate_synthetic_set
+from pdd.core.evaluate import splits_scoring
+from pdd.core.scoring import ScoreJob, run_jobs
+from pdd.core.synthetic import SyntheticStage
+from pdd.core.train import TrainConfig
 from pdd.data import Splits, sample_per_class
 from pdd.infra.runtime import derive_seed
 
@@ -29,38 +32,38 @@ def random_subset_scores(
     augment: DiffAugment | None,
 ) -> pd.DataFrame:
     """One row per (IPC, draw): a subset drawn with its own derived seed (which also seeds
-    its network), scored on test and on validation; each printed as it comes."""
+    its network), scored on test and on validation; all draws run over the workers."""
+    runs = [
+        (ipc, derive_seed(seed, "baselines", ipc, draw)) for ipc in ipcs for draw in range(draws)
+    ]
+    scoring = splits_scoring(data, make_model=make_model, config=config, augment=augment)
+    jobs = [
+        ScoreJob([subset(data, ipc, run_seed, config.lr)], run_seed, scoring)
+        for ipc, run_seed in runs
+    ]
     rows = []
-    for ipc in ipcs:
-        for draw in range(draws):
-            run_seed = derive_seed(seed, "baselines", ipc, draw)
-            subset = sample_per_class(
-                data.train_y.cpu(), ipc, torch.Generator().manual_seed(run_seed)
-            ).to(data.train_x.device)
-            score = evaluate_synthetic_set(
-                data.train_x[subset],
-                data.train_y[subset],
-                make_model=make_model,
-                config=config,
-                seeds=[run_seed],
-                test=(data.test_x, data.test_y),
-                val=(data.val_x, data.val_y),
-                augment=augment,
-            )
-            test_acc, val_acc = score.test_acc[0], score.val_acc[0]
-            rows.append(
-                {
-                    "dataset": dataset,
-                    "method": "random real",
-                    "ipc": ipc,
-                    "seed": run_seed,
-                    "test_acc": test_acc,
-                    "val_acc": val_acc,
-                    "train_seconds": score.seconds[0],
-                }
-            )
-            print(f"IPC {ipc:>3} run {draw}: test {test_acc:.2f} %  val {val_acc:.2f} %")
+    for (ipc, run_seed), scored in zip(runs, run_jobs(jobs), strict=True):
+        test_acc, val_acc = scored[-1]["test_acc"], scored[-1]["val_acc"]
+        rows.append(
+            {
+                "dataset": dataset,
+                "method": "random real",
+                "ipc": ipc,
+                "seed": run_seed,
+                "test_acc": test_acc,
+                "val_acc": val_acc,
+                "train_seconds": scored[-1]["seconds"],
+            }
+        )
+        print(f"IPC {ipc:>3} seed {run_seed}: test {test_acc:.2f} %  val {val_acc:.2f} %")
     return pd.DataFrame(rows)
+
+
+def subset(data: Splits, ipc: int, seed: int, lr: float) -> SyntheticStage:
+    """`ipc` class-balanced random training images per class, drawn with `seed`."""
+    picked = sample_per_class(data.train_y.cpu(), ipc, torch.Generator().manual_seed(seed))
+    picked = picked.to(data.train_x.device)
+    return SyntheticStage(data.train_x[picked], data.train_y[picked], lr)
 
 
 def subset_summary(results: pd.DataFrame) -> pd.DataFrame:

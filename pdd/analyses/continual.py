@@ -19,9 +19,10 @@ from torch import Tensor, nn
 from pdd.analyses.figures import lines_over_seeds
 from pdd.core.augment import DiffAugment
 from pdd.core.synthetic import SyntheticStage, union
-from pdd.core.train import TrainConfig, train_classifier
+from pdd.core.train import TrainConfig, inference_batch, train_classifier
 from pdd.data import Splits
 from pdd.infra.runtime import derive_seed
+from pdd.infra.workers import parallel_map
 
 
 def class_tasks(num_classes: int, num_tasks: int, seed: int) -> list[list[int]]:
@@ -49,22 +50,39 @@ def continual_accuracy(
     data: Splits,
     augment: DiffAugment | None,
 ) -> list[dict[str, float]]:
-    """Rows (seed, task, classes seen, test accuracy on the seen classes) after every task."""
-    rows = []
-    for seed in seeds:
-        seen: list[int] = []
-        for task, classes in enumerate(tasks):
+    """Rows (seed, task, classes seen, test accuracy on the seen classes) after every task;
+    the seeds run over the workers."""
+    learner = Learner(tasks, make_model, config, data, augment)
+    return [
+        row for rows in parallel_map(learner.rows, [(memory, s) for s in seeds]) for row in rows
+    ]
+
+
+@dataclasses.dataclass(frozen=True)
+class Learner:
+    """What every continual-learning run shares; `rows((memory, seed))` is one run."""
+
+    tasks: list[list[int]]
+    make_model: Callable[[int], nn.Module]
+    config: TrainConfig
+    data: Splits
+    augment: DiffAugment | None
+
+    def rows(self, run: tuple[tuple[Tensor, Tensor], int]) -> list[dict[str, float]]:
+        """A fresh network per task on the memory of the classes seen so far."""
+        (memory, seed), rows, seen = run, [], []
+        for task, classes in enumerate(self.tasks):
             seen += classes
             images, labels = of_classes(*memory, seen)
             model = train_classifier(
-                make_model(derive_seed(seed, "task", task)),
+                self.make_model(derive_seed(seed, "task", task)),
                 images,
                 labels,
-                config,
+                self.config,
                 seed=derive_seed(seed, "task", task),
-                augment=augment,
+                augment=self.augment,
             ).model
-            test_x, test_y = of_classes(data.test_x, data.test_y, seen)
+            test_x, test_y = of_classes(self.data.test_x, self.data.test_y, seen)
             rows.append(
                 {
                     "seed": seed,
@@ -73,7 +91,7 @@ def continual_accuracy(
                     "test_acc": accuracy_among(model, test_x, test_y, seen),
                 }
             )
-    return rows
+        return rows
 
 
 def accuracy_by_memory(
@@ -88,21 +106,18 @@ def accuracy_by_memory(
     augment: DiffAugment | None,
 ) -> pd.DataFrame:
     """`continual_accuracy` of every memory (source, seed, task, classes seen, test
-    accuracy): each source's set as one memory, trained `epochs` at its last step size."""
-    rows = []
-    for source, stages in memories.items():
+    accuracy): each source's set as one memory, trained `epochs` at its last step size. All
+    (source, seed) runs go over the workers at once."""
+    runs = [(source, seed) for source in memories for seed in seeds]
+
+    def run(source_seed: tuple[str, int]) -> list[dict[str, float]]:
+        source, seed = source_seed
+        stages = memories[source]
         config = dataclasses.replace(eval_config, epochs=epochs, lr=stages[-1].lr)
-        scored = continual_accuracy(
-            union(stages),
-            tasks,
-            make_model=make_model,
-            config=config,
-            seeds=seeds,
-            data=data,
-            augment=augment,
-        )
-        rows += [{"source": source, **row} for row in scored]
-    return pd.DataFrame(rows)
+        learner = Learner(tasks, make_model, config, data, augment)
+        return [{"source": source, **row} for row in learner.rows((union(stages), seed))]
+
+    return pd.DataFrame([row for rows in parallel_map(run, runs) for row in rows])
 
 
 def continual_metrics(
@@ -162,12 +177,12 @@ def accuracy_among(model: nn.Module, images: Tensor, labels: Tensor, classes: li
     classes not seen yet are masked out of the prediction)."""
     was_training = model.training
     model.eval()
-    correct = 0
-    for start in range(0, len(images), 2048):
-        logits = model(images[start : start + 2048])
+    correct, batch = 0, inference_batch(model)
+    for start in range(0, len(images), batch):
+        logits = model(images[start : start + batch])
         unseen = torch.ones(logits.shape[1], dtype=torch.bool, device=logits.device)
         unseen[classes] = False
         logits = logits.masked_fill(unseen, -float("inf"))
-        correct += (logits.argmax(dim=1) == labels[start : start + 2048]).sum().item()
+        correct += (logits.argmax(dim=1) == labels[start : start + batch]).sum().item()
     model.train(was_training)
     return 100.0 * correct / len(images)

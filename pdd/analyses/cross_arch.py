@@ -13,12 +13,8 @@ seeds are also what notebook 08 (continual learning) compares and reports.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
-import re
 import time
 from collections.abc import Callable, Sequence
-from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -27,19 +23,16 @@ import pandas as pd
 import seaborn as sns
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from pdd.config.context import Context
 from pdd.core.augment import DiffAugment
-from pdd.core.evaluate import train_through_stages
-from pdd.core.synthetic import SyntheticStage, load_stages, union
-from pdd.core.train import TrainConfig, evaluate
+from pdd.core.scoring import Scoring, final_rows, score_sets
+from pdd.core.synthetic import SyntheticStage, load_stages
+from pdd.core.train import TrainConfig
 from pdd.data import Splits
 from pdd.data.splits import sample_per_class
-from pdd.infra.io import atomic_path, read_json
 from pdd.infra.runtime import derive_seed
 
-PROTOCOLS = ("union", "progressive")
 # How tables and figures name each published schedule's set (union: after its method).
 SCHEDULE_LABELS = {"sequential": "sequential", "progressive": "PDD (progressive)"}
 
@@ -85,36 +78,6 @@ def held_out_subset(data: Splits, size: int | None, seed: int) -> tuple[Tensor, 
     return data.test_x[picked], data.test_y[picked]
 
 
-def as_one_stage(stages: list[SyntheticStage]) -> list[SyntheticStage]:
-    """The union of all stages as one stage at the last stage's step size."""
-    images, labels = union(stages)
-    return [SyntheticStage(images, labels, stages[-1].lr)]
-
-
-def score_on_network(
-    stages: list[SyntheticStage],
-    *,
-    make_model: Callable[[int], nn.Module],
-    config: TrainConfig,
-    seeds: Sequence[int],
-    test: tuple[Tensor, Tensor],
-    augment: DiffAugment | None,
-    protocol: str,
-) -> list[float]:
-    """Test accuracy (%) per seed after training a fresh network on the set."""
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"protocol {protocol!r}; allowed: {', '.join(PROTOCOLS)}")
-    trained_on = stages if protocol == "progressive" else as_one_stage(stages)
-    accuracies = []
-    for seed in seeds:
-        steps = train_through_stages(
-            trained_on, make_model(seed), config, seed=seed, augment=augment
-        )
-        *_, (_, model) = steps  # the network after the last stage
-        accuracies.append(evaluate(model, *test)[0])
-    return accuracies
-
-
 def cross_arch_rows(
     sets: dict[str, list[SyntheticStage]],
     nets: Sequence[str],
@@ -125,33 +88,17 @@ def cross_arch_rows(
     test: tuple[Tensor, Tensor],
     augment: DiffAugment | None,
     protocol: str,
-    resume_dir: Path | None = None,
 ) -> list[dict[str, object]]:
     """Rows (net, set, seed, test_acc) for every network and set; `model_for(net)` gives
-    that architecture's factory. With `resume_dir`, each (network, set) pair's scores are
-    kept there as they finish and read back by a rerun (a ResNet-18 pair takes ~20 min on
-    a 2-core CPU); the folder must be keyed by everything else that shapes the scores
-    (`pdd.infra.paths.work_dir`), and each entry also records its set's content digest."""
+    that architecture's factory. Each network's jobs run over the workers, and every
+    finished one is cached (`pdd.core.scoring`): a rerun reads back the ResNet pairs
+    (~20 min each on a 2-core CPU) it already did."""
     rows = []
-    digests = {name: set_digest(stages) for name, stages in sets.items()} if resume_dir else {}
-    for net, name in tqdm(list(product(nets, sets)), desc="network × set"):
-        entry = None if resume_dir is None else _entry_path(resume_dir, net, name)
-        scores = _finished(entry, digests.get(name), seeds)
-        if scores is None:
-            scores = score_on_network(
-                sets[name],
-                make_model=model_for(net),
-                config=config,
-                seeds=seeds,
-                test=test,
-                augment=augment,
-                protocol=protocol,
-            )
-            if entry is not None:
-                _keep(entry, digests[name], seeds, scores)
+    for net in nets:
+        scoring = Scoring(model_for(net), config, augment, test=test, protocol=protocol)
         rows += [
-            {"net": net, "set": name, "seed": seed, "test_acc": acc}
-            for seed, acc in zip(seeds, scores, strict=True)
+            {"net": net, "set": row["set"], "seed": row["seed"], "test_acc": row["test_acc"]}
+            for row in final_rows(score_sets(sets, scoring, seeds))
         ]
     return rows
 
@@ -163,24 +110,6 @@ def model_factories(ctx: Context) -> Callable[[str], Callable[[int], nn.Module]]
         return dataclasses.replace(ctx, net={**ctx.net, "name": net}).make_model
 
     return model_for
-
-
-def resume_key(params: Any, *, net: dict, config: TrainConfig, seeds: Sequence[int]) -> dict:
-    """What shapes a cross-architecture score besides the set itself (each kept entry checks
-    its set's digest): finished pairs are kept under a folder named by this key."""
-    common, cross, protocol = params.common, params.cross_arch, params.eval
-    return {
-        "dataset": common.dataset,
-        "net": net,
-        "config": config,
-        "seeds": seeds,
-        "test": [cross.test_images, derive_seed(common.seed, "test subset")],
-        "protocol": cross.protocol,
-        "val": common.val_per_class,
-        "zca": common.zca,
-        "dsa": [protocol.dsa, protocol.dsa_strategy, protocol.dsa_flip],
-        "threads": common.threads,
-    }
 
 
 def scores_by_network(
@@ -249,34 +178,3 @@ def cross_arch_figure(scores: pd.DataFrame, *, distilled_with: str, title: str) 
     )
     ax.legend(fontsize="small", title=None)
     return fig
-
-
-def set_digest(stages: list[SyntheticStage]) -> str:
-    """A digest of a set's content: every stage's images, labels, step size and factor."""
-    digest = hashlib.sha1()
-    for stage in stages:
-        digest.update(stage.images.detach().cpu().contiguous().numpy().tobytes())
-        digest.update(stage.labels.cpu().contiguous().numpy().tobytes())
-        digest.update(f"{stage.lr!r}/{stage.factor}".encode())
-    return digest.hexdigest()
-
-
-def _entry_path(folder: Path, net: str, name: str) -> Path:
-    return Path(folder) / f"{net}__{re.sub(r'[^A-Za-z0-9]+', '-', name).strip('-')}.json"
-
-
-def _keep(entry: Path, digest: str, seeds: Sequence[int], scores: list[float]):
-    # plain json.dumps, not write_json: its rounding would make a resumed table differ
-    saved = {"set": digest, "seeds": list(seeds), "scores": scores}
-    with atomic_path(entry) as tmp:
-        tmp.write_text(json.dumps(saved))
-
-
-def _finished(entry: Path | None, digest: str | None, seeds: Sequence[int]) -> list[float] | None:
-    """Scores a previous run left for this pair, if they were made from the same set and seeds."""
-    if entry is None or not entry.is_file():
-        return None
-    saved = read_json(entry)
-    if saved.get("set") != digest or saved.get("seeds") != list(seeds):
-        return None
-    return [float(score) for score in saved["scores"]]

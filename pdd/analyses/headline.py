@@ -14,7 +14,8 @@ from torch import nn
 
 from pdd.config.schema import Distill, Eval
 from pdd.core.augment import DiffAugment
-from pdd.core.evaluate import progressive_evaluation, union_from_scratch
+from pdd.core.evaluate import ROW, set_score, splits_scoring
+from pdd.core.scoring import score_sets
 from pdd.core.synthetic import SyntheticStage
 from pdd.core.train import SetScore, TrainConfig
 from pdd.data import Splits
@@ -50,15 +51,13 @@ def progressive_table(
 ) -> pd.DataFrame:
     """Progressive evaluation of every schedule, each stage trained for `stage_epochs` epochs
     of the protocol `config`: rows (schedule, seed, stage, images_per_class, test_acc,
-    val_acc), each printed as it comes."""
+    val_acc), all sets' networks spread over the workers at once."""
     config = dataclasses.replace(config, epochs=stage_epochs)
-    rows = []
-    for name, stages in sets.items():
-        for row in progressive_evaluation(
-            stages, make_model=make_model, config=config, seeds=seeds, data=data, augment=augment
-        ):
-            rows.append({"schedule": name, **row})
-            print(name, row)
+    scoring = splits_scoring(data, make_model=make_model, config=config, augment=augment)
+    rows = [
+        {"schedule": row["set"], **{k: row[k] for k in ROW}}
+        for row in score_sets(dict(sets), scoring, seeds)
+    ]
     return pd.DataFrame(rows)
 
 
@@ -71,13 +70,13 @@ def scratch_scores(
     data: Splits,
     augment: DiffAugment | None,
 ) -> dict[str, SetScore]:
-    """Per schedule, fresh networks trained on the whole union at once."""
-    return {
-        name: union_from_scratch(
-            stages, make_model=make_model, config=config, seeds=seeds, data=data, augment=augment
-        )
-        for name, stages in sets.items()
-    }
+    """Per schedule, fresh networks trained on the whole union at once (the last stage's
+    step size); a one-stage set's scores are its progressive ones, read from the cache."""
+    scoring = splits_scoring(
+        data, make_model=make_model, config=config, augment=augment, protocol="union"
+    )
+    rows = score_sets(dict(sets), scoring, seeds)
+    return {name: set_score([row for row in rows if row["set"] == name]) for name in sets}
 
 
 def scratch_table(scratch: Mapping[str, SetScore]) -> pd.DataFrame:

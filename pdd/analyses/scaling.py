@@ -19,7 +19,10 @@ from torch import nn
 from pdd.config.context import Context
 from pdd.config.schema import Distill, Scaling
 from pdd.core.augment import DiffAugment
-from pdd.core.train import TrainConfig, evaluate_synthetic_set
+from pdd.core.evaluate import splits_scoring
+from pdd.core.scoring import ScoreJob, run_jobs
+from pdd.core.synthetic import SyntheticStage
+from pdd.core.train import TrainConfig
 from pdd.data import Splits, sample_per_class
 from pdd.infra.runtime import derive_seed
 
@@ -43,33 +46,28 @@ def random_real_scores(
 ) -> list[dict]:
     """One row per (IPC, seed): a class-balanced random subset drawn with that seed and a
     fresh network trained on it for `epochs_for_steps` epochs."""
-    rows = []
-    for ipc in ipcs:
-        for seed in seeds:
-            picked = sample_per_class(data.train_y.cpu(), ipc, torch.Generator().manual_seed(seed))
-            picked = picked.to(data.train_x.device)
-            epochs = epochs_for_steps(len(picked), config.batch_size, steps, config.epochs)
-            score = evaluate_synthetic_set(
-                data.train_x[picked],
-                data.train_y[picked],
-                make_model=make_model,
-                config=replace(config, epochs=epochs),
-                seeds=[seed],
-                test=(data.test_x, data.test_y),
-                val=(data.val_x, data.val_y),
-                augment=augment,
-            )
-            rows.append(
-                {
-                    "source": "random real",
-                    "images_per_class": ipc,
-                    "seed": seed,
-                    "epochs": epochs,
-                    "test_acc": score.test_acc[0],
-                    "seconds": score.seconds[0],
-                }
-            )
-    return rows
+    runs = [(ipc, seed) for ipc in ipcs for seed in seeds]
+    jobs = []
+    for ipc, seed in runs:
+        picked = sample_per_class(data.train_y.cpu(), ipc, torch.Generator().manual_seed(seed))
+        picked = picked.to(data.train_x.device)
+        epochs = epochs_for_steps(len(picked), config.batch_size, steps, config.epochs)
+        subset = SyntheticStage(data.train_x[picked], data.train_y[picked], config.lr)
+        scoring = splits_scoring(
+            data, make_model=make_model, config=replace(config, epochs=epochs), augment=augment
+        )
+        jobs.append(ScoreJob([subset], seed, scoring))
+    return [
+        {
+            "source": "random real",
+            "images_per_class": ipc,
+            "seed": seed,
+            "epochs": job.scoring.config.epochs,
+            "test_acc": rows[-1]["test_acc"],
+            "seconds": rows[-1]["seconds"],
+        }
+        for (ipc, seed), job, rows in zip(runs, jobs, run_jobs(jobs), strict=True)
+    ]
 
 
 def random_real_rows(ctx: Context, scaling: Scaling, *, seed: int) -> pd.DataFrame:

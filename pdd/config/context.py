@@ -12,11 +12,13 @@ import torch
 from torch import nn
 
 from pdd.config.schema import Buffers, Eval
+from pdd.core import scoring
 from pdd.core.augment import DiffAugment, DSAConfig, parse_strategy
 from pdd.core.buffers import ExpertConfig
 from pdd.core.models import get_model
 from pdd.core.train import TrainConfig
 from pdd.data import DatasetSpec, Splits, load_splits
+from pdd.infra import workers
 from pdd.infra.runtime import derive_seed, setup
 
 
@@ -78,10 +80,13 @@ def dsa_from(section: Eval) -> DiffAugment | None:
     )
 
 
-def context_from(params: Any, prepared: str | Path) -> Context:
-    """Build the context from a stage's params (its `common`, `net` and `eval` sections)."""
+def context_from(params: Any, prepared: str | Path, *, score_cache: Path | None = None) -> Context:
+    """Build the context from a stage's params (its `common`, `net` and `eval` sections), and
+    set up the process: threads, worker processes, the cache of set scores (None: none)."""
     common = params.common
     device = setup(seed=common.seed, threads=common.threads, device=common.device)
+    workers.configure(common.workers)
+    scoring.keep_scores_in(score_cache)
     data = load_splits(
         common.dataset,
         prepared,

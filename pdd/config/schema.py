@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 from pdd.core.augment import parse_strategy
 from pdd.core.models import MODEL_NAMES, NORMS
@@ -31,6 +31,9 @@ class Common(Section):
     dataset: Literal[DATASET_NAMES]
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int = Field(ge=1, description="torch intra-op threads (2 on the 2-core machines)")
+    workers: Literal["auto"] | PositiveInt = Field(
+        "auto", description="single-thread processes for independent trainings (auto: one per core)"
+    )
     data_mirror: str | None = Field(None, description="folder laid out as <mirror>/<dataset>/")
     download: bool = True
     val_per_class: int = Field(ge=1, description="validation images per class, carved from train")

@@ -24,6 +24,7 @@ from pdd.core.trajectory import Trajectory, flatten_params, load_flat, param_lay
 from pdd.data import Splits, sample_per_class
 from pdd.infra import checkpoint
 from pdd.infra.runtime import derive_seed
+from pdd.infra.workers import parallel_map
 
 
 @dataclass(frozen=True)
@@ -162,10 +163,12 @@ def generate_buffers(
     progress: bool = True,
     score: bool = True,
 ) -> list[Trajectory]:
-    """Train this shard's experts (skipping finished ones) and return their trajectories."""
-    indices = shard_indices(num_experts, shard, num_shards)
-    return [
-        train_expert(
+    """Train this shard's experts (skipping finished ones) over the workers and return
+    their trajectories."""
+
+    def expert(index: int) -> Trajectory:
+        start = None if starts is None else starts[index]
+        return train_expert(
             make_model,
             index,
             data,
@@ -173,11 +176,12 @@ def generate_buffers(
             seed=seed,
             folder=folder,
             augment=augment,
-            start=None if starts is None else starts[index],
+            start=start,
             score=score,
         )
-        for index in tqdm(indices, desc="experts", disable=not progress)
-    ]
+
+    indices = shard_indices(num_experts, shard, num_shards)
+    return parallel_map(expert, indices, desc="experts" if progress else None)
 
 
 def load_buffers(folder: Path, num_experts: int) -> list[Trajectory]:

@@ -1,45 +1,40 @@
-"""Progressive evaluation (the paper's protocol): one network trains on S_1, then keeps
-training, optimiser state and all, on S_1 ∪ S_2, and so on; each stage at its own learned
-step size. Accuracy is recorded after every stage."""
+"""The evaluation protocols as tables: progressive evaluation (the paper's), a fresh network
+on the union, and a plain set scored by fresh networks. All run through `pdd.core.scoring`
+(worker processes, cached scores)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from torch import nn
+from torch import Tensor, nn
 
 from pdd.core.augment import DiffAugment
+from pdd.core.scoring import Scoring, final_rows, score_sets
 from pdd.core.synthetic import SyntheticStage, union
-from pdd.core.train import SetScore, TrainConfig, evaluate, evaluate_synthetic_set, train_classifier
+from pdd.core.train import SetScore, TrainConfig
 from pdd.data import Splits
-from pdd.infra.runtime import derive_seed
+
+ROW = ("seed", "stage", "images_per_class", "test_acc", "val_acc")
 
 
-def train_through_stages(
-    stages: list[SyntheticStage],
-    model: nn.Module,
-    config: TrainConfig,
+def splits_scoring(
+    data: Splits,
     *,
-    seed: int,
+    make_model: Callable[[int], nn.Module],
+    config: TrainConfig,
     augment: DiffAugment | None,
-) -> Iterator[tuple[int, nn.Module]]:
-    """Train `model` on S_1, then on S_1 ∪ S_2 (optimiser state kept), …, each stage at its
-    own step size; yield (stage index, model) after every stage."""
-    optimizer = None
-    for index, stage in enumerate(stages):
-        images, labels = union(stages[: index + 1])
-        result = train_classifier(
-            model,
-            images,
-            labels,
-            replace(config, lr=stage.lr),
-            seed=derive_seed(seed, "stage", index),
-            optimizer=optimizer,
-            augment=augment,
-        )
-        model, optimizer = result.model, result.optimizer
-        yield index, model
+    protocol: str = "progressive",
+) -> Scoring:
+    """Scoring on the splits' test and validation sets."""
+    return Scoring(
+        make_model,
+        config,
+        augment,
+        test=(data.test_x, data.test_y),
+        val=(data.val_x, data.val_y),
+        protocol=protocol,
+    )
 
 
 def progressive_evaluation(
@@ -51,21 +46,10 @@ def progressive_evaluation(
     data: Splits,
     augment: DiffAugment | None,
 ) -> list[dict[str, float]]:
-    """Rows (seed, stage, test_acc, val_acc): accuracy after training through each stage."""
-    rows = []
-    for seed in seeds:
-        trained = train_through_stages(stages, make_model(seed), config, seed=seed, augment=augment)
-        for index, model in trained:
-            rows.append(
-                {
-                    "seed": seed,
-                    "stage": index + 1,
-                    "images_per_class": sum(s.ipc for s in stages[: index + 1]),
-                    "test_acc": evaluate(model, data.test_x, data.test_y)[0],
-                    "val_acc": evaluate(model, data.val_x, data.val_y)[0],
-                }
-            )
-    return rows
+    """Rows (seed, stage, images_per_class, test_acc, val_acc): accuracy after training
+    through each stage (`config.epochs` per stage)."""
+    scoring = splits_scoring(data, make_model=make_model, config=config, augment=augment)
+    return [{k: row[k] for k in ROW} for row in score_sets({"set": stages}, scoring, seeds)]
 
 
 def union_from_scratch(
@@ -88,4 +72,33 @@ def union_from_scratch(
         test=(data.test_x, data.test_y),
         val=(data.val_x, data.val_y),
         augment=augment,
+    )
+
+
+def evaluate_synthetic_set(
+    images: Tensor,
+    labels: Tensor,
+    *,
+    make_model: Callable[[int], nn.Module],
+    config: TrainConfig,
+    seeds: Sequence[int],
+    test: tuple[Tensor, Tensor],
+    val: tuple[Tensor, Tensor],
+    augment: DiffAugment | None = None,
+) -> SetScore:
+    """One fresh network per seed on the set at `config.lr`, scored on test and validation.
+    Test accuracy is for reporting only: choose anything on `val`."""
+    scoring = Scoring(make_model, config, augment, test=test, val=val, protocol="union")
+    rows = score_sets({"set": [SyntheticStage(images, labels, config.lr)]}, scoring, seeds)
+    return set_score(rows)
+
+
+def set_score(rows: list[dict[str, object]]) -> SetScore:
+    """One set's accuracies after its last stage, as a SetScore (one per seed)."""
+    final = final_rows(rows)
+    return SetScore(
+        tuple(row["seed"] for row in final),
+        tuple(row["test_acc"] for row in final),
+        tuple(row["val_acc"] for row in final),
+        tuple(row["seconds"] for row in final),
     )

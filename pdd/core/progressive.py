@@ -29,6 +29,7 @@ from pdd.core.trajectory import Trajectory, flatten_params, load_flat
 from pdd.data import Splits, sample_per_class
 from pdd.infra import checkpoint
 from pdd.infra.runtime import derive_seed
+from pdd.infra.workers import parallel_map
 from pdd.methods.base import Distiller, StageTask
 from pdd.methods.multiformation import decode, encode_from_real
 
@@ -86,7 +87,8 @@ def validation_scorer(
     setup: StageSetup, starts: list[Tensor], frozen: tuple[Tensor, Tensor] | None, labels: Tensor
 ) -> Callable[[Tensor, float], float]:
     """score(images, lr): mean validation accuracy of nets trained from `starts` on the
-    stage's union. Validation only: test is never used for selection."""
+    stage's union, spread over the workers. Validation only: test is never used for
+    selection."""
 
     def score(images: Tensor, lr: float) -> float:
         x, y = (
@@ -94,12 +96,13 @@ def validation_scorer(
             if frozen is None
             else (torch.cat([frozen[0], images]), torch.cat([frozen[1], labels]))
         )
-        accuracies = []
-        for k, start in enumerate(starts[: setup.select_nets]):
-            model = train_from(
-                setup, start, x, y, lr, setup.select_epochs, derive_seed(setup.seed, "select", k)
-            )
-            accuracies.append(evaluate(model, setup.data.val_x, setup.data.val_y)[0])
+
+        def accuracy(k: int) -> float:
+            seed = derive_seed(setup.seed, "select", k)
+            model = train_from(setup, starts[k], x, y, lr, setup.select_epochs, seed)
+            return evaluate(model, setup.data.val_x, setup.data.val_y)[0]
+
+        accuracies = parallel_map(accuracy, range(min(setup.select_nets, len(starts))))
         return sum(accuracies) / len(accuracies)
 
     return score
@@ -236,28 +239,35 @@ def transition_networks(
     index: int,
     work: Path,
 ) -> list[nn.Module]:
-    """Each start trained on the union S_≤i at step `lr`. Kept in `work` with a fingerprint of
-    what they were trained on, so a resumed run skips this (minutes per transition) and a
-    changed union (a stage distilled again) trains them afresh."""
+    """Each start trained on the union S_≤i at step `lr`, over the workers. Kept in `work`
+    with a fingerprint of what they were trained on, so a resumed run skips this (minutes
+    per transition) and a changed union (a stage distilled again) trains them afresh."""
     path = work / f"transition_stage{index + 2}.pt"
     fingerprint = union_fingerprint(images, labels, lr, starts)
     seeds = [derive_seed(setup.seed, "transition", index, k) for k in range(len(starts))]
     saved = checkpoint.load_or_none(path)
     if saved is not None and saved.get("fingerprint") == fingerprint:
-        models = [setup.make_model(seed) for seed in seeds]
-        for model, state in zip(models, saved["networks"], strict=True):
-            model.load_state_dict(state)
-        return [model.to(images.device) for model in models]
-    models = [
-        train_from(
-            setup, start.to(images.device), images, labels, lr, setup.transition_epochs, seed
-        )
-        for start, seed in zip(starts, seeds, strict=True)
-    ]
-    # state_dict, not flat parameters: batch-norm statistics matter to correct-by-all.
-    states = [{name: t.detach().cpu() for name, t in m.state_dict().items()} for m in models]
+        return loaded(setup, seeds, saved["networks"], images.device)
+
+    def trained_state(k: int) -> dict[str, Tensor]:
+        start = starts[k].to(images.device)
+        model = train_from(setup, start, images, labels, lr, setup.transition_epochs, seeds[k])
+        # state_dict, not flat parameters: batch-norm statistics matter to correct-by-all.
+        return {name: t.detach().cpu() for name, t in model.state_dict().items()}
+
+    states = parallel_map(trained_state, range(len(starts)))
     checkpoint.save({"fingerprint": fingerprint, "networks": states}, path)
-    return models
+    return loaded(setup, seeds, states, images.device)
+
+
+def loaded(
+    setup: StageSetup, seeds: list[int], states: list[dict[str, Tensor]], device: torch.device
+) -> list[nn.Module]:
+    """The networks built with `seeds`, holding the trained `states`."""
+    models = [setup.make_model(seed) for seed in seeds]
+    for model, state in zip(models, states, strict=True):
+        model.load_state_dict(state)
+    return [model.to(device) for model in models]
 
 
 def union_fingerprint(images: Tensor, labels: Tensor, lr: float, starts: list[Tensor]) -> str:

@@ -58,3 +58,8 @@ class Workspace:
     @property
     def reports(self) -> Path:
         return self.root / "reports"
+
+    @property
+    def score_cache(self) -> Path:
+        """Scores of sets already scored, kept across stages (pdd/core/scoring.py)."""
+        return self.artifacts / "scores"
