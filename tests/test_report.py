@@ -171,10 +171,38 @@ def test_stage_times_list_notebooks_in_numeric_order(tmp_path):
     (tmp_path / "09_report.ipynb").write_text(json.dumps(notebook))
     times = results.stage_times(tmp_path)
     assert times.notebook.tolist() == ["00_data", "05_stages_2", "05_stages_10"]
+    assert times.stage.tolist() == times.notebook.tolist()  # runs from before the record
     assert times.machine.tolist() == ["AMD EPYC, 2 cores", "—", "—"]
     table = results.stage_times_markdown(times)
-    assert "| 00_data | 1.0 | — | AMD EPYC, 2 cores |" in table
-    assert "| **total** | **13.0** | | |" in table
+    assert "| 00_data | 1.0 | AMD EPYC, 2 cores | — / — | — |" in table
+    assert "| **total** | **13.0** |  |  |  |" in table
+
+
+def test_stage_times_split_a_stage_by_its_phases(tmp_path):
+    record = {
+        "stage": "distill@progressive",
+        "threads": 2,
+        "workers": 2,
+        "phases": {"distillation": 300.0, "validation": 60.0, "transition": 120.0},
+    }
+    notebook = {"metadata": {"papermill": {"duration": 600, "start_time": None}, "pdd": record}}
+    (tmp_path / "02_distill_progressive.ipynb").write_text(json.dumps(notebook))
+    plain = {"metadata": {"papermill": {"duration": 60, "start_time": None}}}
+    (tmp_path / "00_data.ipynb").write_text(json.dumps(plain))
+    times = results.stage_times(tmp_path)
+    assert list(times.columns) == [
+        *results.STAGE_TIME_COLUMNS,
+        "distillation",
+        "validation",
+        "transition",
+        "other",
+    ]
+    row = times.set_index("stage").loc["distill@progressive"]
+    assert (row.minutes, row.distillation, row.transition, row.other) == (10.0, 5.0, 2.0, 2.0)
+    table = results.stage_times_markdown(times)
+    assert "| distill@progressive | 10.0 | 5.0 | 1.0 | 2.0 | 2.0 | — | 2 / 2 |" in table
+    assert "| 00_data | 1.0 | — | — | — | — | — | — / — |" in table
+    assert "| **total** | **11.0** | **5.0** | **1.0** | **2.0** | **2.0** |" in table
 
 
 def test_machine_names_the_cpu_from_cpuinfo(tmp_path):

@@ -106,7 +106,15 @@ def test_stage_lines_link_results_and_notebooks_or_say_not_published(tmp_path):
 
 def empty_tables():
     times = pd.DataFrame(
-        {"notebook": ["03_evaluate"], "seconds": [120.0], "started": [None], "machine": ["m"]}
+        {
+            "stage": ["evaluate"],
+            "notebook": ["03_evaluate"],
+            "minutes": [2.0],
+            "machine": ["m"],
+            "threads": [2],
+            "workers": [2],
+            "started": [None],
+        }
     )
     return pd.DataFrame(columns=RESULT_COLUMNS), pd.DataFrame(columns=COLUMNS), times
 
@@ -114,7 +122,7 @@ def empty_tables():
 def test_an_unpublished_methods_table_is_said_so():
     lines = table_lines(*empty_tables())
     assert "Not published yet.\n" in lines
-    assert lines[-1].splitlines()[-1] == "| **total** | **2.0** | | |"
+    assert lines[-1].splitlines()[-1] == "| **total** | **2.0** |  |  |  |"
 
 
 def test_landing_page_is_the_sections_in_order(tmp_path):

@@ -21,6 +21,7 @@ from pdd.core.augment import DiffAugment
 from pdd.core.synthetic import SyntheticStage, union
 from pdd.core.train import TrainConfig, inference_batch, train_classifier
 from pdd.data import Splits
+from pdd.infra import phases
 from pdd.infra.runtime import derive_seed
 from pdd.infra.workers import parallel_map
 
@@ -117,7 +118,8 @@ def accuracy_by_memory(
         learner = Learner(tasks, make_model, config, data, augment)
         return [{"source": source, **row} for row in learner.rows((union(stages), seed))]
 
-    return pd.DataFrame([row for rows in parallel_map(run, runs) for row in rows])
+    with phases.phase("evaluation"):
+        return pd.DataFrame([row for rows in parallel_map(run, runs) for row in rows])
 
 
 def continual_metrics(

@@ -22,7 +22,7 @@ import pandas as pd
 import seaborn as sns
 
 from pdd.config import stages
-from pdd.infra import machine
+from pdd.infra import machine, phases
 from pdd.infra.io import read_json
 
 # ConvNet, CIFAR-10, IPC 10, as the papers report them (PDD Table 1 and each method's own
@@ -344,25 +344,45 @@ def results_markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+STAGE_TIME_COLUMNS = ["stage", "notebook", "minutes", "machine", "threads", "workers", "started"]
+
+
 def stage_times(notebooks: Path) -> pd.DataFrame:
-    """Wall seconds of every published notebook's execution (papermill's record), in
-    pipeline order, with each run's start time; the `report` notebook itself excluded."""
+    """Wall minutes of every published notebook's execution (papermill's record), in
+    pipeline order: the DVC stage, the machine, its torch threads and worker processes, the
+    start, and the minutes per phase the stage reported (`pdd.infra.phases`; the rest under
+    `other`). Runs published before a field was recorded leave it empty; the `report`
+    notebook itself is left out."""
     rows = []
     for path in sorted(notebooks.glob("*.ipynb"), key=lambda path: _natural_key(path.stem)):
         if path.stem.startswith("09_"):
             continue
         metadata = read_json(path)["metadata"]
-        papermill = metadata.get("papermill", {})
-        if papermill.get("duration") is not None:
-            rows.append(
-                {
-                    "notebook": path.stem,
-                    "seconds": round(float(papermill["duration"]), 1),
-                    "started": papermill.get("start_time"),
-                    "machine": machine.label(metadata.get("pdd", {}).get("machine")),
-                }
-            )
-    return pd.DataFrame(rows, columns=["notebook", "seconds", "started", "machine"])
+        papermill, record = metadata.get("papermill", {}), metadata.get("pdd", {})
+        if papermill.get("duration") is None:
+            continue
+        minutes = float(papermill["duration"]) / 60
+        split = {name: seconds / 60 for name, seconds in record.get("phases", {}).items()}
+        if split:
+            split["other"] = max(0.0, minutes - sum(split.values()))
+        rows.append(
+            {
+                "stage": record.get("stage", path.stem),
+                "notebook": path.stem,
+                "minutes": round(minutes, 2),
+                "machine": machine.label(record.get("machine")),
+                "threads": record.get("threads"),
+                "workers": record.get("workers"),
+                "started": papermill.get("start_time"),
+                **{
+                    name: round(split[name], 2)
+                    for name in (*phases.NAMES, "other")
+                    if name in split
+                },
+            }
+        )
+    present = [n for n in (*phases.NAMES, "other") if any(n in row for row in rows)]
+    return pd.DataFrame(rows, columns=[*STAGE_TIME_COLUMNS, *present])
 
 
 def _natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
@@ -375,15 +395,35 @@ def _natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
 
 
 def stage_times_markdown(times: pd.DataFrame) -> str:
+    """The stage-times table: minutes per stage and per phase, machine, threads/workers."""
+    split = [name for name in (*phases.NAMES, "other") if name in times.columns]
     lines = [
-        "| notebook | wall time (min) | started (UTC) | machine |",
-        "|---|---|---|---|",
-    ]
+        "| stage | minutes | " + " | ".join(split) + (" | " if split else "")
+        + "machine | threads / workers | started (UTC) |",
+        "|---|---:|" + "---:|" * len(split) + "---|---|---|",
+    ]  # fmt: skip
     for row in times.itertuples():
         started = (row.started or "—")[:16].replace("T", " ")
-        lines.append(f"| {row.notebook} | {row.seconds / 60:.1f} | {started} | {row.machine} |")
-    lines.append(f"| **total** | **{times.seconds.sum() / 60:.1f}** | | |")
+        cells = [_minutes(getattr(row, name)) for name in split]
+        workers = f"{_count(row.threads)} / {_count(row.workers)}"
+        lines.append(
+            f"| {row.stage} | {row.minutes:.1f} | " + "".join(f"{c} | " for c in cells)
+            + f"{row.machine} | {workers} | {started} |"
+        )  # fmt: skip
+    totals = ["" if not split else f"**{times[name].sum():.1f}**" for name in split]
+    lines.append(
+        f"| **total** | **{times.minutes.sum():.1f}** | " + "".join(f"{t} | " for t in totals)
+        + " |  |  |"
+    )  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def _minutes(value: object) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:.1f}"
+
+
+def _count(value: object) -> str:
+    return "—" if value is None or pd.isna(value) else str(int(value))
 
 
 # Figures of the report (notebook 09), drawn from the tables above.

@@ -22,7 +22,7 @@ from pdd.core.augment import DiffAugment
 from pdd.core.train import TrainConfig, evaluate, train_classifier
 from pdd.core.trajectory import Trajectory, flatten_params, load_flat, param_layout
 from pdd.data import Splits, sample_per_class
-from pdd.infra import checkpoint
+from pdd.infra import checkpoint, phases
 from pdd.infra.runtime import derive_seed
 from pdd.infra.workers import parallel_map
 
@@ -181,7 +181,9 @@ def generate_buffers(
         )
 
     indices = shard_indices(num_experts, shard, num_shards)
-    return parallel_map(expert, indices, desc="experts" if progress else None)
+    # a transition's trajectories are part of the transition's cost
+    with phases.phase("experts" if starts is None else "transition"):
+        return parallel_map(expert, indices, desc="experts" if progress else None)
 
 
 def load_buffers(folder: Path, num_experts: int) -> list[Trajectory]:

@@ -27,7 +27,7 @@ from pdd.core.synthetic import SyntheticStage, union
 from pdd.core.train import TrainConfig, evaluate, predict, train_classifier
 from pdd.core.trajectory import Trajectory, flatten_params, load_flat
 from pdd.data import Splits, sample_per_class
-from pdd.infra import checkpoint
+from pdd.infra import checkpoint, phases
 from pdd.infra.runtime import derive_seed
 from pdd.infra.workers import parallel_map
 from pdd.methods.base import Distiller, StageTask
@@ -102,7 +102,8 @@ def validation_scorer(
             model = train_from(setup, starts[k], x, y, lr, setup.select_epochs, seed)
             return evaluate(model, setup.data.val_x, setup.data.val_y)[0]
 
-        accuracies = parallel_map(accuracy, range(min(setup.select_nets, len(starts))))
+        with phases.phase("validation"):
+            accuracies = parallel_map(accuracy, range(min(setup.select_nets, len(starts))))
         return sum(accuracies) / len(accuracies)
 
     return score
@@ -205,6 +206,18 @@ def transition(
     """Train each start on S_≤i with α_i; for trajectory methods continue on real data:
     stage i+1's buffer. Matching methods start their networks from the new starts.
     Also returns the real data stage i+1 learns from (correct-by-all applied)."""
+    with phases.phase("transition"):
+        return _transition(setup, stages, starts, index, work, with_trajectories)
+
+
+def _transition(
+    setup: StageSetup,
+    stages: list[SyntheticStage],
+    starts: list[Tensor],
+    index: int,
+    work: Path,
+    with_trajectories: bool,
+) -> tuple[list[Tensor], list[Trajectory], Splits]:
     images, labels = union(stages)
     networks = transition_networks(setup, images, labels, stages[-1].lr, starts, index, work)
     new_starts = [flatten_params(model) for model in networks]

@@ -31,7 +31,7 @@ from torch import Tensor, nn
 from pdd.core.augment import DiffAugment
 from pdd.core.synthetic import SyntheticStage, union
 from pdd.core.train import TrainConfig, evaluate, train_classifier
-from pdd.infra import workers
+from pdd.infra import phases, workers
 from pdd.infra.io import atomic_path, read_json
 from pdd.infra.runtime import derive_seed
 
@@ -155,6 +155,11 @@ def final_rows(rows: list[dict[str, object]]) -> list[dict[str, object]]:
 def run_jobs(jobs: Sequence[ScoreJob]) -> list[list[dict[str, float]]]:
     """Each job's rows: cached ones read back, the others computed over the workers (each
     distinct job once, biggest first) and cached."""
+    with phases.phase("evaluation"):
+        return _run_jobs(jobs)
+
+
+def _run_jobs(jobs: Sequence[ScoreJob]) -> list[list[dict[str, float]]]:
     keys = [job_key(job) for job in jobs]
     found = {key: rows for key in set(keys) if (rows := _read(key)) is not None}
     todo = {key: job for key, job in zip(keys, jobs, strict=True) if key not in found}

@@ -108,6 +108,7 @@ def _enter_worker() -> None:
     global _in_worker
     _in_worker = True
     torch.set_num_threads(1)
+    os.environ.pop("PDD_PHASES", None)  # only the stage's own process reports its phases
 
 
 def _run_job(index: int) -> object:

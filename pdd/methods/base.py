@@ -20,6 +20,7 @@ from tqdm import tqdm
 from pdd.core.augment import DiffAugment
 from pdd.core.trajectory import Trajectory
 from pdd.infra import checkpoint as checkpoints
+from pdd.infra import phases
 
 Scorer = Callable[[Tensor, float], float]
 CHECKPOINT_KEYS = {"iteration", "history", "images", "extra", "optimizers", "companions"}
@@ -119,7 +120,20 @@ def optimise(
     one and reproduces the uninterrupted run exactly on CPU. A non-finite loss, gradient or
     image (or `learn.check()` failing) stops the run at that iteration before the bad step,
     leaving the last good checkpoint on disk."""
-    companions = companions or {}
+    with phases.phase("distillation"):
+        return _optimise(learn, loss_at, config, task, desc, decode, after_step, companions or {})
+
+
+def _optimise(
+    learn: Learnables,
+    loss_at: Callable[[int], Tensor],
+    config: LoopConfig,
+    task: StageTask,
+    desc: str,
+    decode: Callable[[Tensor], Tensor],
+    after_step: Callable[[int], None],
+    companions: dict[str, Companion],
+) -> StageResult:
     state: dict[str, Any] = {
         "iteration": 0,
         "best_val": -1.0,

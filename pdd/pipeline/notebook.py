@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import os
 import sys
 import tempfile
@@ -17,7 +18,7 @@ from jupyter_client.manager import AsyncKernelManager
 from tqdm.auto import tqdm
 from traitlets import default
 
-from pdd.infra import machine
+from pdd.infra import machine, phases
 from pdd.infra.paths import ROOT
 
 KERNEL = "python3"
@@ -87,10 +88,14 @@ def _kernel_manager_class(folder: Path) -> type[AsyncKernelManager]:
     return LocalSocketKernelManager
 
 
-def execute(source: Path, output: Path, parameters: dict[str, Any]) -> None:
+def execute(
+    source: Path, output: Path, parameters: dict[str, Any], record: dict[str, Any] | None = None
+) -> None:
     """Run `source` top to bottom into `output`, with one progress bar and the notebook's
     printed output on the console; a failing cell raises PapermillExecutionError and leaves
-    the partly executed notebook at `output` for debugging."""
+    the partly executed notebook at `output` for debugging. The notebook's metadata `pdd`
+    keeps the machine, `record` (the runner's stage, threads and workers) and the seconds
+    per phase the kernel reported (pdd/infra/phases.py)."""
     check_parameters(source, parameters)
     output.parent.mkdir(parents=True, exist_ok=True)
     os.environ["MPLBACKEND"] = "Agg"
@@ -100,17 +105,31 @@ def execute(source: Path, output: Path, parameters: dict[str, Any]) -> None:
     )
     notebook = read_notebook(source)
     # papermill keeps notebook metadata: the published run names the machine it timed.
-    notebook.metadata["pdd"] = {"machine": machine.describe()}
+    notebook.metadata["pdd"] = {"machine": machine.describe(), **(record or {})}
     with tempfile.TemporaryDirectory(prefix="pdd-kernel-") as sockets:
-        papermill.execute_notebook(
-            notebook,
-            str(output),
-            parameters=parameters,
-            kernel_name=KERNEL,
-            language="python",
-            progress_bar={"desc": source.stem, "unit": "cell", "leave": True},
-            stdout_file=_AboveTheBar(sys.stdout),
-            stderr_file=_AboveTheBar(sys.stderr),
-            kernel_manager_class=_kernel_manager_class(Path(sockets)),
-            cwd=str(ROOT),
-        )
+        reported = Path(sockets) / "phases.json"
+        os.environ[phases.ENVIRONMENT] = str(reported)  # the kernel inherits it
+        try:
+            papermill.execute_notebook(
+                notebook,
+                str(output),
+                parameters=parameters,
+                kernel_name=KERNEL,
+                language="python",
+                progress_bar={"desc": source.stem, "unit": "cell", "leave": True},
+                stdout_file=_AboveTheBar(sys.stdout),
+                stderr_file=_AboveTheBar(sys.stderr),
+                kernel_manager_class=_kernel_manager_class(Path(sockets)),
+                cwd=str(ROOT),
+            )
+        finally:
+            os.environ.pop(phases.ENVIRONMENT, None)
+        if reported.is_file():
+            keep_phases(output, json.loads(reported.read_text()))
+
+
+def keep_phases(executed: Path, seconds: dict[str, float]) -> None:
+    """Add the kernel's seconds per phase to the executed notebook's metadata."""
+    notebook = nbformat.read(executed, as_version=4)
+    notebook.metadata.setdefault("pdd", {})["phases"] = seconds
+    nbformat.write(notebook, executed)

@@ -23,7 +23,7 @@ from papermill.exceptions import PapermillExecutionError
 from pdd.config import stages as registry
 from pdd.config.params import Params, ParamsError, load_params
 from pdd.data import DataFileError, prepare_dataset
-from pdd.infra import paths
+from pdd.infra import paths, workers
 from pdd.infra.io import write_json
 from pdd.infra.paths import Workspace
 from pdd.pipeline.inputs import runner_inputs
@@ -67,7 +67,7 @@ def run_notebook(
         shard = f"shard{chosen['shard']}of{chosen['num_shards']}"
         execute(source, executed_notebook(workspace, f"{stage.notebook}_{shard}"), parameters)
         return
-    execute(source, executed, parameters)
+    execute(source, executed, parameters, run_record(params, stage, item))
     if name == "report":  # the gathered tables, and the landing page of reports/
         publish_stage(workspace.artifacts / "report" / "summary", workspace.reports / "summary")
         publish_file(workspace.artifacts / "report" / "README.md", workspace.reports / "README.md")
@@ -95,6 +95,23 @@ def announcement(
     return f"pdd: {where}: {name} (last published run: {last})"
 
 
+def dvc_name(params: Params, stage: registry.Stage, item: Any) -> str:
+    """The stage's name in dvc.yaml, `distill@progressive`, `ablation_ipcs@2-8`, ..."""
+    runs = registry.expanded(params)
+    return next((name for name, s, it in runs if s is stage and it == item), stage.name)
+
+
+def run_record(params: Params, stage: registry.Stage, item: Any) -> dict[str, Any]:
+    """What the stage-times table needs besides the machine: the DVC stage's name, the torch
+    threads of the stage's process and the worker processes of its independent trainings."""
+    common = params.common
+    return {
+        "stage": dvc_name(params, stage, item),
+        "threads": common.threads,
+        "workers": workers.available_cores() if common.workers == "auto" else common.workers,
+    }
+
+
 def published_seconds(reports: Path, notebook: str) -> float | None:
     """The notebook's wall seconds in the stage-times table of the published run."""
     table = reports / "summary" / "stage_times.csv"
@@ -103,7 +120,7 @@ def published_seconds(reports: Path, notebook: str) -> float | None:
     with table.open(newline="") as rows:
         for row in csv.DictReader(rows):
             if row.get("notebook") == notebook:
-                return float(row["seconds"])
+                return 60 * float(row["minutes"]) if "minutes" in row else float(row["seconds"])
     return None
 
 
