@@ -1,6 +1,7 @@
 # Entry points for a fresh machine; each creates .venv and installs the project first.
 #   make test    lint + tests (CI)              make smoke   every stage, smoke profile, ~5 min
 #   make repro   the default-profile pipeline   make lab     JupyterLab on notebooks/
+#   make timed-run  the default run timed in a scratch copy, stage by stage
 VENV ?= .venv
 BIN := $(abspath $(VENV))/bin
 # torch comes from the CPU wheel index by default (PyPI's Linux wheels are the CUDA build).
@@ -10,7 +11,7 @@ TORCH_SPEC ?= torch==2.13.0
 PYTEST_ARGS ?=
 RUN := PATH="$(BIN):$$PATH" DVC_NO_ANALYTICS=1
 
-.PHONY: setup repro smoke lab test lint clean-venv
+.PHONY: setup repro smoke timed-run lab test lint clean-venv
 
 setup: $(VENV)/.installed
 
@@ -27,6 +28,11 @@ repro: setup
 # The whole pipeline on the smoke profile in .smoke/, a scratch copy: reports/ untouched.
 smoke: setup
 	$(RUN) $(BIN)/python -m pdd.pipeline.smoke
+
+# The whole default run timed on this machine in .timed-run/, one stage at a time (hours;
+# rerun to resume): its reports/summary/stage_times.md splits every stage's minutes.
+timed-run: setup
+	$(RUN) $(BIN)/python -m pdd.pipeline.smoke --profile default --jobs 1 --target .timed-run --resume
 
 lab: setup
 	$(RUN) $(BIN)/jupyter lab notebooks/

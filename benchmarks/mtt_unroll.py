@@ -3,6 +3,8 @@ augmentation: MTT's official formulation (benchmarks/reference_mtt.py), the proj
 `graph` unroll and its `adjoint` unroll (pdd/methods/unroll.py).
 
     python -m benchmarks.mtt_unroll --out reports/bench/mtt_unroll.json
+    python -m benchmarks.mtt_unroll --device cuda --shape cifar10 --widths 128 --steps 50 \
+        --out reports/gpu/mtt_unroll_paper.json     # the paper profile's iteration on a GPU
 
 Measured in one run: (1) loss and gradients (images, step size) of the three on a fixed
 problem, float32 and float64; (2) seconds per iteration (forward unroll + backward into
@@ -37,6 +39,7 @@ from pdd.methods import mtt
 
 IMPLS = ("reference", "graph", "adjoint")
 SEED = 0
+SHAPES = {"mnist": (1, 28), "cifar10": (3, 32)}  # (channels, pixels) of the problem's images
 
 
 @dataclass
@@ -54,18 +57,24 @@ class Problem:
     augment: DiffAugment
 
 
-def make_problem(width: int, steps: int, dtype=torch.float32) -> Problem:
+def make_problem(
+    width: int, steps: int, dtype=torch.float32, shape: str = "mnist", device: str = "cpu"
+) -> Problem:
+    channels, size = SHAPES[shape]
     model = get_model(
-        "convnet", in_channels=1, num_classes=10, image_size=28, width=width, seed=SEED
+        "convnet", in_channels=channels, num_classes=10, image_size=size, width=width, seed=SEED
     ).to(dtype)
     generator = torch.Generator().manual_seed(SEED)
     start = flatten_params(model)
     target = start + 0.01 * torch.randn(start.shape, generator=generator, dtype=dtype)
     trajectory = Trajectory(torch.stack([start, target]), param_layout(model), SEED)
-    frozen = torch.randn(20, 1, 28, 28, generator=generator, dtype=dtype)
-    images = torch.randn(20, 1, 28, 28, generator=generator, dtype=dtype).requires_grad_(True)
-    labels = torch.arange(10).repeat(4)
-    log_lr = torch.tensor(math.log(0.01), dtype=dtype, requires_grad=True)
+    frozen = torch.randn(20, channels, size, size, generator=generator, dtype=dtype)
+    images = torch.randn(20, channels, size, size, generator=generator, dtype=dtype)
+    model, frozen, images = model.to(device), frozen.to(device), images.to(device)
+    trajectory.params = trajectory.params.to(device)
+    images.requires_grad_(True)
+    labels = torch.arange(10).repeat(4).to(device)
+    log_lr = torch.tensor(math.log(0.01), dtype=dtype, device=device, requires_grad=True)
     config = mtt.MTTConfig(
         iterations=1,
         syn_steps=steps,
@@ -152,24 +161,38 @@ def _proc_status(field: str) -> int:
     raise KeyError(field)
 
 
-def measure(impl: str, width: int, steps: int, iterations: int) -> dict:
-    """Seconds per iteration (median after one warm-up), peak RSS growth, FLOPs."""
-    problem = make_problem(width, steps)
-    Path("/proc/self/clear_refs").write_text("5")  # reset the peak-RSS watermark
-    base = _proc_status("VmRSS")
-    iteration(problem, impl)  # warm-up (oneDNN picks its kernels)
+def measure(
+    impl: str, width: int, steps: int, iterations: int, shape: str = "mnist", device: str = "cpu"
+) -> dict:
+    """Seconds per iteration (median after one warm-up), peak memory growth (CPU: RSS; CUDA:
+    allocated device memory), FLOPs."""
+    problem = make_problem(width, steps, shape=shape, device=device)
+    cuda = device.startswith("cuda")
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated()
+    else:
+        Path("/proc/self/clear_refs").write_text("5")  # reset the peak-RSS watermark
+        base = _proc_status("VmRSS")
+    iteration(problem, impl)  # warm-up (oneDNN / cuDNN pick their kernels)
     seconds = []
     for _ in range(iterations):
+        if cuda:
+            torch.cuda.synchronize()
         begin = time.perf_counter()
         iteration(problem, impl)
+        if cuda:
+            torch.cuda.synchronize()
         seconds.append(time.perf_counter() - begin)
-    peak = _proc_status("VmHWM") - base
+    peak = (torch.cuda.max_memory_allocated() if cuda else _proc_status("VmHWM")) - base
     with FlopCounterMode(display=False) as counter:
         iteration(problem, impl)
     per_iteration = statistics.median(seconds)
     flops = counter.get_total_flops()
     return {
         "impl": impl,
+        "shape": shape,
+        "device": device,
         "width": width,
         "syn_steps": steps,
         "seconds": per_iteration,
@@ -180,14 +203,17 @@ def measure(impl: str, width: int, steps: int, iterations: int) -> dict:
     }
 
 
-def matmul_rate(size: int = 1024, repeats: int = 20) -> float:
-    """Achieved fp32 GFLOP/s of a square matmul (best of `repeats`)."""
-    a, b = torch.randn(size, size), torch.randn(size, size)
+def matmul_rate(size: int = 1024, repeats: int = 20, device: str = "cpu") -> float:
+    """Achieved fp32 GFLOP/s of a square matmul on `device` (best of `repeats`)."""
+    a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
+    sync = torch.cuda.synchronize if device.startswith("cuda") else lambda: None
     torch.mm(a, b)
     best = math.inf
     for _ in range(repeats):
+        sync()
         begin = time.perf_counter()
         torch.mm(a, b)
+        sync()
         best = min(best, time.perf_counter() - begin)
     return 2 * size**3 / best / 1e9
 
@@ -208,20 +234,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, nargs="+", default=[10, 20, 40, 80])
     parser.add_argument("--iterations", type=int, default=2, help="timed, after one warm-up")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="mnist")
+    parser.add_argument("--skip-check", action="store_true", help="no float64 gradient check")
     parser.add_argument("--child", nargs=4, metavar=("IMPL", "WIDTH", "STEPS", "ITERS"))
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     if args.child:
         impl, width, steps, iterations = args.child
         if impl == "matmul":
-            print(json.dumps({"gflops_per_s": matmul_rate()}))
+            print(json.dumps({"gflops_per_s": matmul_rate(device=args.device)}))
         else:
-            print(json.dumps(measure(impl, int(width), int(steps), int(iterations))))
+            sizes = int(width), int(steps), int(iterations)
+            print(json.dumps(measure(impl, *sizes, shape=args.shape, device=args.device)))
         return
-    threads = ["--threads", str(args.threads)]
+    threads = ["--threads", str(args.threads), "--shape", args.shape, "--device", args.device]
     checks = {
         f"width {width}, {name}": gradient_check(width, 10, dtype)
-        for width in args.widths
+        for width in ([] if args.skip_check else args.widths)
         for name, dtype in (("float32", torch.float32), ("float64", torch.float64))
     }
     runs = [
@@ -235,6 +265,8 @@ def main(argv: list[str] | None = None) -> None:
         "command": "python -m benchmarks.mtt_unroll " + " ".join(argv or sys.argv[1:]),
         "torch": torch.__version__,
         "threads": args.threads,
+        "device": args.device,
+        "shape": args.shape,
         "matmul_gflops_per_s": matmul,
         "gradient_check": checks,
         "runs": runs,

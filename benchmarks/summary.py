@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.ticker import NullFormatter
 
+from pdd.infra import machine
 from pdd.infra.plots import apply_theme, plt, save, sns
 
 
@@ -122,6 +123,57 @@ def plan_markdown(result: dict, experts: int = 100, epochs: int = 50, workers: i
     ]
 
 
+def stage_speed_markdown(result: dict) -> list[str]:
+    """Whole stages at two commits, side by side on one machine."""
+    before, after = result["commits"]["before"], result["commits"]["after"]
+    lines = [
+        "## Whole stages, before and after the worker processes",
+        "",
+        f"`{result['command']}` ({result['date'][:10]}, {machine.label(result['machine'])}): "
+        "each stage run as DVC runs it (`python -m pdd <stage>`, default profile, wall "
+        f"time including start-up), at commit {before} (one process, 2 threads) and {after} "
+        "(one single-thread worker per core, cached scores), alternating.",
+        "",
+        f"| stage | {before} (s) | {after} (s) | speed-up |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in result["stages"]:
+        lines.append(
+            f"| {row['stage']} | {row['before']['seconds']:.0f} | {row['after']['seconds']:.0f} "
+            f"| {row['speedup']:.2f}× |"
+        )
+    return lines
+
+
+def inference_markdown(result: dict) -> list[str]:
+    lines = [
+        "## Inference batch size, one thread",
+        "",
+        f"`{result['command']}` ({result['date'][:10]}, {machine.label(result['machine'])}); "
+        "**bold**: the batch `pdd.core.train.inference_batch` picks.",
+        "",
+        "| network | images | batch | ms per image |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in result["rows"]:
+        batch = f"**{row['batch']}**" if row["chosen"] else str(row["batch"])
+        lines.append(f"| {row['net']} | {row['images']} | {batch} | {row['ms_per_image']:.3f} |")
+    lines += [
+        "",
+        "ConvNet-32's pooling, same run: PyTorch's `nn.AvgPool2d(2)` against `AvgPool2x2` "
+        "(four strided slices; the project's), median ms of alternating repeats:",
+        "",
+        "| task | AvgPool2d (ms) | AvgPool2x2 (ms) | speed-up |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in result.get("pooling", []):
+        lines.append(
+            f"| {row['task']} | {row['AvgPool2d_ms']:.1f} | {row['AvgPool2x2_ms']:.1f} "
+            f"| {row['speedup']:.2f}× |"
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--folder", type=Path, default=Path("reports/bench"))
@@ -141,6 +193,13 @@ def main(argv: list[str] | None = None) -> None:
     plan_file = args.folder / "expert_cost_paper.json"
     if plan_file.exists():
         lines += [*plan_markdown(json.loads(plan_file.read_text())), ""]
+    for name, markdown in (
+        ("stage_speed", stage_speed_markdown),
+        ("inference", inference_markdown),
+    ):
+        path = args.folder / f"{name}.json"
+        if path.exists():
+            lines += [*markdown(json.loads(path.read_text())), ""]
     (args.folder / "README.md").write_text("\n".join(lines) + "\n")
 
 

@@ -4,6 +4,9 @@ runner, and the paper-stage cost model on tiny settings."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -52,3 +55,28 @@ def test_paper_stage_cost_adds_up(tmp_path):
     stage = cost["stage_mtt"] + cost["stage_validation"]
     total = cost["buffers"] + plan["stages"] * stage + (plan["stages"] - 1) * cost["transition"]
     assert abs(cost["progressive_distill_with_buffers"] - total) < 1e-6 * total
+
+
+@pytest.mark.slow
+def test_the_gpu_script_runs_on_the_cpu(tmp_path, data_mirror):
+    """benchmarks/gpu_check.sh, shrunk (QUICK) and on the CPU: every step writes its JSON."""
+    environment = os.environ | {
+        "QUICK": "1",
+        "DEVICE": "cpu",
+        "OUT": str(tmp_path),
+        "PYTHON": sys.executable,
+        "PDD_DATA_MIRROR": str(data_mirror),
+    }
+    subprocess.run(["bash", "benchmarks/gpu_check.sh"], cwd=ROOT, env=environment, check=True)
+    smoke = json.loads((tmp_path / "smoke_cpu.json").read_text())
+    assert smoke["failed"] is None and list(smoke["seconds"]) == ["data", "baselines"]
+    split = smoke["split"]["baselines"]
+    assert split["compute"] > 0 and split["outside"] > 0
+    assert abs(sum(split[k] for k in ("compute", "notebook_rest", "outside")) - split["wall"]) < 0.5
+    unroll = json.loads((tmp_path / "mtt_unroll_paper.json").read_text())
+    assert {run["impl"] for run in unroll["runs"]} == {"reference", "graph", "adjoint"}
+    assert all(run["shape"] == "cifar10" and run["seconds"] > 0 for run in unroll["runs"])
+    stacked = json.loads((tmp_path / "stacked_eval.json").read_text())
+    assert [row["networks"] for row in stacked["rows"]] == [1, 2]
+    # the stacked step is the same SGD: the weights agree to float rounding
+    assert all(row["max_weight_difference"] < 1e-3 for row in stacked["rows"])

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch.func import functional_call
 
-from pdd.core.models import MODEL_NAMES, NORMS, count_parameters, get_model
+from pdd.core.models import MODEL_NAMES, NORMS, AvgPool2x2, count_parameters, get_model
 
 SHAPES = [(1, 28), (3, 32), (3, 64)]
 
@@ -42,7 +42,7 @@ def test_convnet_parameter_counts(channels, size, width, expected):
 
 def test_default_depth_handles_64px():
     model = build("convnet", 3, 64, width=8)
-    assert sum(isinstance(m, torch.nn.AvgPool2d) for m in model.modules()) == 4
+    assert sum(isinstance(m, AvgPool2x2) for m in model.modules()) == 4
 
 
 def test_same_seed_same_weights_other_seed_differs():
@@ -69,3 +69,13 @@ def test_functional_call_matches_the_module():
 def test_unknown_names_list_the_allowed_ones(bad):
     with pytest.raises(ValueError, match="allowed"):
         get_model(in_channels=1, num_classes=10, image_size=28, **bad)
+
+
+@pytest.mark.parametrize("size", [28, 7, 5])
+def test_the_pooling_of_convnet_is_avg_pool_2x2(size):
+    x = torch.randn(3, 4, size, size, dtype=torch.float64, requires_grad=True)
+    ours, theirs = AvgPool2x2()(x), torch.nn.functional.avg_pool2d(x, 2)
+    assert ours.shape == theirs.shape and torch.allclose(ours, theirs, atol=1e-12)
+    (grad_ours,) = torch.autograd.grad(ours.square().sum(), x)
+    (grad_theirs,) = torch.autograd.grad(theirs.square().sum(), x)
+    assert torch.allclose(grad_ours, grad_theirs, atol=1e-12)

@@ -14,9 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import torch
 
+from pdd.config import stages as registry
 from pdd.config.params import load_params
 from pdd.infra.paths import PARAMS_FILE, ROOT
 from pdd.pipeline.smoke import environment, run_all, scratch_copy
@@ -104,6 +106,18 @@ def test_forced_rerun_rewrites_the_same_bytes(smoke_run, data_mirror):
     lock = (smoke_run / "dvc.lock").read_text()
     dvc("repro", "--force", "--single-item", "data", repo=smoke_run, mirror=data_mirror)
     assert (smoke_run / "dvc.lock").read_text() == lock  # same hashes: nothing downstream reruns
+
+
+def test_stage_times_name_every_stage_its_threads_workers_and_phases(smoke_run):
+    times = pd.read_csv(smoke_run / "reports" / "summary" / "stage_times.csv")
+    runs = registry.expanded(load_params(smoke_run / "params.yaml"))
+    assert set(times.stage) == {name for name, s, _ in runs if s.notebook and name != "report"}
+    assert set(times.threads) == {1} and set(times.workers) == {1}  # the smoke profile's
+    by_stage = times.set_index("stage")
+    assert by_stage.loc["distill@progressive", "distillation"] > 0
+    assert by_stage.loc["distill@progressive", "transition"] > 0
+    assert by_stage.loc["evaluate", "evaluation"] > 0 and by_stage.loc["buffers", "experts"] > 0
+    assert (times.other >= 0).all()
 
 
 def test_data_stage_verifies_and_summarises(smoke_run):

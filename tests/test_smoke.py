@@ -8,6 +8,7 @@ import pytest
 from pdd.config import stages
 from pdd.config.params import load_params
 from pdd.infra.paths import PARAMS_FILE, ROOT
+from pdd.pipeline import smoke
 from pdd.pipeline.smoke import downstream, scratch_copy
 
 
@@ -33,3 +34,22 @@ def test_downstream_is_every_stage_that_waits_directly_or_not():
     assert later["data"] == {name for name, _, _ in runs} - {"data"}
     assert later["report"] == set()
     assert {"evaluate", "scaling", "report"} <= later["distill@progressive"]
+
+
+def test_a_resumed_run_skips_the_stages_it_finished(tmp_path, monkeypatch):
+    copy = scratch_copy(tmp_path / "copy", profile="smoke")
+    (copy / "logs").mkdir()
+    for name in ("data", "baselines"):
+        (copy / "logs" / f"{name}.done").write_text("1.0\n")
+    ran = []
+    monkeypatch.setattr(smoke, "environment", dict)
+    monkeypatch.setattr(smoke, "commit", lambda repo, env: 0)
+    monkeypatch.setattr(
+        smoke, "run_stage", lambda repo, s, item, log, env: ran.append(log.stem) or 0
+    )
+    assert smoke.run_all(copy, jobs=1) == 0
+    names = [name for name, _, _ in stages.expanded(load_params(copy / "params.yaml"))]
+    assert sorted(ran) == sorted(set(names) - {"data", "baselines"})
+    assert all((copy / "logs" / f"{name}.done").is_file() for name in names)
+    ran.clear()
+    assert smoke.run_all(copy, jobs=1) == 0 and ran == []  # nothing left to do

@@ -11,6 +11,7 @@ from pdd.core.models import get_model
 from pdd.core.progressive import StageSetup, transition_networks
 from pdd.core.train import TrainConfig
 from pdd.core.trajectory import flatten_params
+from pdd.infra import workers
 
 
 def tiny_setup(norm: str) -> StageSetup:
@@ -74,3 +75,22 @@ def test_a_changed_union_trains_the_transition_again(tmp_path, monkeypatch):
     transition_networks(setup, images + 1, labels, 0.07, starts, 0, tmp_path)  # new step size
     transition_networks(setup, images + 1, labels, 0.07, starts, 0, tmp_path)  # resumed
     assert len(calls) == 2
+
+
+@pytest.mark.skipif(not workers.can_fork(), reason="worker processes need fork")
+@pytest.mark.parametrize("norm", ["instance", "batch"])
+def test_transition_networks_over_two_workers_equal_one(tmp_path, norm):
+    setup = tiny_setup(norm)
+    starts = [flatten_params(setup.make_model(k)) for k in range(3)]
+    images, labels = torch.randn(6, 1, 8, 8), torch.arange(6) % 3
+    nets = {}
+    for count in (1, 2):
+        workers.configure(count)
+        nets[count] = transition_networks(
+            setup, images, labels, 0.05, starts, 0, tmp_path / str(count)
+        )
+    for one, two in zip(nets[1], nets[2], strict=True):
+        assert all(
+            torch.equal(a, b)
+            for a, b in zip(one.state_dict().values(), two.state_dict().values(), strict=True)
+        )

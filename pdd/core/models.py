@@ -40,6 +40,18 @@ def norm_layer(kind: str, channels: int) -> nn.Module:
 # ----------------------------------------------------------------------------- ConvNet
 
 
+class AvgPool2x2(nn.Module):
+    """`nn.AvgPool2d(2)` (stride 2, odd edges dropped) as the mean of four strided slices.
+    The same numbers to float rounding, and on one CPU thread 10-30 % faster training
+    steps of ConvNet-32 and 15 % faster inference than PyTorch's pooling kernel, which took a
+    quarter of the network's time (measured side by side, reports/bench/README.md)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        height, width = x.shape[-2] // 2 * 2, x.shape[-1] // 2 * 2
+        rows = x[..., 0:height:2, :width] + x[..., 1:height:2, :width]
+        return (rows[..., 0::2] + rows[..., 1::2]) * 0.25
+
+
 class ConvNet(nn.Module):
     """`depth` × [conv3×3 → norm → ReLU → avg-pool 2], then one linear layer."""
 
@@ -53,7 +65,7 @@ class ConvNet(nn.Module):
                 nn.Conv2d(channels, width, kernel_size=3, padding=1),
                 norm_layer(norm, width),
                 nn.ReLU(inplace=True),
-                nn.AvgPool2d(2),
+                AvgPool2x2(),
             ]
             channels, size = width, size // 2
         if size < 1:

@@ -45,7 +45,7 @@ def phase(name: str) -> Iterator[None]:
 
 def totals() -> dict[str, float]:
     """Seconds per phase so far, in the order of NAMES."""
-    return {name: round(_totals[name], 1) for name in NAMES if name in _totals}
+    return {name: round(_totals[name], 3) for name in NAMES if name in _totals}
 
 
 def reset() -> None:

@@ -2,7 +2,14 @@
 scratch copy of the repository (`.smoke/`), so that the committed `reports/` are never
 touched. The end-to-end tests run the same copy.
 
-    python -m pdd.pipeline.smoke [--target .smoke] [--profile smoke] [--jobs N]
+    python -m pdd.pipeline.smoke [--target .smoke] [--profile smoke] [--jobs N] [--resume]
+
+The same driver times the whole default run on one machine (`make timed-run`: the default
+profile in `.timed-run/`, one stage at a time, each using every core through its worker
+processes); the copy's report stage then writes `reports/summary/stage_times.csv` and
+`stage_times.md` with every stage's minutes, phases, machine, threads and workers. With
+`--resume` an interrupted run keeps its copy (the code it started with) and its finished
+stages, and a stage cut short resumes from its checkpoints.
 
 Each stage runs its command from dvc.yaml, and stages that do not read each other's outputs
 run side by side, one per core; each stage's output goes to `logs/<stage>.log` in the copy
@@ -111,7 +118,8 @@ def commit(repo: Path, env: dict) -> int:
 
 def run_all(repo: Path, jobs: int) -> int:
     """Every stage of the copy's pipeline, each once its upstream stages are done, `jobs`
-    at a time; stops starting stages at the first failure."""
+    at a time; stops starting stages at the first failure. Stages an earlier run of this
+    copy finished (`logs/<stage>.done`) are not run again."""
     runs = registry.expanded(load_params(repo / PARAMS_FILE.name))
     needs = registry.upstream(runs)
     later = downstream(needs)
@@ -120,8 +128,8 @@ def run_all(repo: Path, jobs: int) -> int:
     by_name = {name: (stage, item) for name, stage, item in runs}
     order = {name: index for index, name in enumerate(by_name)}
     env = environment()
-    waiting = list(by_name)
-    done: set[str] = set()
+    done = {name for name in by_name if (logs / f"{name}.done").is_file()}
+    waiting = [name for name in by_name if name not in done]
     running: dict[Future, tuple[str, float]] = {}
     failed = None
     with ThreadPoolExecutor(jobs) as pool:
@@ -146,6 +154,7 @@ def run_all(repo: Path, jobs: int) -> int:
                     print(_tail(logs / f"{name}.log"), file=sys.stderr, flush=True)
                     continue
                 done.add(name)
+                (logs / f"{name}.done").write_text(f"{seconds:.1f}\n")
                 print(f"pdd: [{len(done)}/{len(runs)}] {name} in {seconds:.0f} s", flush=True)
     if failed or len(done) < len(runs):
         return 1
@@ -171,9 +180,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", type=Path, default=DEFAULT_TARGET)
     parser.add_argument("--profile", default="smoke")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--resume", action="store_true", help="keep an earlier copy and its finished stages"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    repo = scratch_copy(args.target.resolve(), args.profile)
+    target = args.target.resolve()
+    if args.resume and (target / MARKER).is_file():
+        repo = target
+    else:
+        repo = scratch_copy(target, args.profile)
     print(
         f"pdd: the {args.profile} pipeline in a scratch copy, {_shown(repo)}, "
         f"{args.jobs} stage(s) at a time",
