@@ -36,8 +36,17 @@ from pdd.infra.io import atomic_path, read_json
 from pdd.infra.runtime import derive_seed
 
 PROTOCOLS = ("progressive", "union")
-# The engine a cached score depends on: any change to these sources invalidates the cache.
-ENGINE_SOURCES = ("train.py", "augment.py", "models.py", "synthetic.py", "scoring.py")
+# The engine a cached score depends on (paths in the package): any change to these sources
+# invalidates the cache. Seeds come from runtime.py; multi-formation decodes IDC's sets.
+ENGINE_SOURCES = (
+    "core/train.py",
+    "core/augment.py",
+    "core/models.py",
+    "core/synthetic.py",
+    "core/scoring.py",
+    "methods/multiformation.py",
+    "infra/runtime.py",
+)
 
 _cache = {"folder": None}
 
@@ -210,10 +219,10 @@ def tensor_digest(*tensors: Tensor) -> str:
 
 @cache
 def engine_digest() -> str:
-    here = Path(__file__).parent
+    package = Path(__file__).parents[1]
     digest = hashlib.sha256(torch.__version__.encode())
     for name in ENGINE_SOURCES:
-        digest.update((here / name).read_bytes())
+        digest.update((package / name).read_bytes())
     return digest.hexdigest()
 
 
