@@ -41,10 +41,11 @@ def norm_layer(kind: str, channels: int) -> nn.Module:
 
 
 class AvgPool2x2(nn.Module):
-    """`nn.AvgPool2d(2)` (stride 2, odd edges dropped) as the mean of four strided slices.
-    The same numbers to float rounding, and on one CPU thread 10-30 % faster training
-    steps of ConvNet-32 and 15 % faster inference than PyTorch's pooling kernel, which took a
-    quarter of the network's time (measured side by side, reports/bench/README.md)."""
+    """`nn.AvgPool2d(2)` (stride 2, odd edges dropped) as the mean of four strided slices:
+    the same numbers to float rounding. PyTorch's pooling kernel took a quarter of
+    ConvNet-32's time on one CPU thread; with the slices, inference ran 1.45x and training
+    steps on 20 and 100 images 1.15x as fast, on 250 images 0.92x (medians of alternating
+    repeats, reports/bench/README.md)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         height, width = x.shape[-2] // 2 * 2, x.shape[-1] // 2 * 2

@@ -117,10 +117,10 @@ def _set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
 
 
 def inference_batch(model: nn.Module) -> int:
-    """Images per forward pass in `evaluate` and `predict`: on one CPU thread ConvNet-32
-    scores 10k test images ~2x faster in batches of 256 than of 2048, and networks of
-    millions of weights (ResNet, VGG) ~20 % faster in batches of 32, whose activations stay
-    in cache (measured in reports/bench/inference.json)."""
+    """Images per forward pass in `evaluate` and `predict`. On one CPU thread ConvNet-32
+    scored 1.6x faster in batches of 256 than of 2048, and ResNet-18 17 % faster in batches
+    of 32 than of 256, whose activations stay in cache (reports/bench/inference.json;
+    single-shot timings, and batch 128 did as well or better for every network there)."""
     return 32 if sum(p.numel() for p in model.parameters()) > 1_000_000 else 256
 
 
