@@ -60,6 +60,8 @@ def test_paper_stage_cost_adds_up(tmp_path):
 @pytest.mark.slow
 def test_the_gpu_script_runs_on_the_cpu(tmp_path, data_mirror):
     """benchmarks/gpu_check.sh, shrunk (QUICK) and on the CPU: every step writes its JSON."""
+    if not (data_mirror / "mnist").is_dir():
+        pytest.skip("the GPU script runs on MNIST: the mirror has no copy")
     environment = os.environ | {
         "QUICK": "1",
         "DEVICE": "cpu",
@@ -69,7 +71,7 @@ def test_the_gpu_script_runs_on_the_cpu(tmp_path, data_mirror):
     }
     subprocess.run(["bash", "benchmarks/gpu_check.sh"], cwd=ROOT, env=environment, check=True)
     smoke = json.loads((tmp_path / "smoke_cpu.json").read_text())
-    assert smoke["failed"] is None and list(smoke["seconds"]) == ["data", "baselines"]
+    assert smoke["failed"] is None and sorted(smoke["seconds"]) == ["baselines", "data"]
     split = smoke["split"]["baselines"]
     assert split["compute"] > 0 and split["outside"] > 0
     assert abs(sum(split[k] for k in ("compute", "notebook_rest", "outside")) - split["wall"]) < 0.5

@@ -117,7 +117,7 @@ def test_stage_times_name_every_stage_its_threads_workers_and_phases(smoke_run):
     assert by_stage.loc["distill@progressive", "distillation"] > 0
     assert by_stage.loc["distill@progressive", "transition"] > 0
     assert by_stage.loc["evaluate", "evaluation"] > 0 and by_stage.loc["buffers", "experts"] > 0
-    assert (times.other >= 0).all()
+    assert (times.other.dropna() >= 0).all()  # NaN: a stage that reports no phase
 
 
 def test_data_stage_verifies_and_summarises(smoke_run):
