@@ -87,8 +87,8 @@ class ScoreJob:
 
     def size(self) -> int:
         """Images seen in training (stage by stage): biggest jobs are handed out first."""
-        sizes = [len(union(self.trained_on()[: i + 1])[1]) for i in range(len(self.trained_on()))]
-        return sum(sizes)
+        stages = self.trained_on()
+        return sum(len(union(stages[: i + 1])[1]) for i in range(len(stages)))
 
 
 def train_through_stages(
