@@ -8,7 +8,7 @@ from torch.func import functional_call
 
 from pdd.core.models import MODEL_NAMES, NORMS, AvgPool2x2, count_parameters, get_model
 
-SHAPES = [(1, 28), (3, 32), (3, 64)]
+SHAPES = [(1, 8), (3, 12), (1, 28), (3, 32), (3, 64)]  # 8, 12: a user's small images
 
 
 def build(name, channels=1, size=28, **kwargs):
@@ -26,10 +26,21 @@ def test_every_model_at_every_input_size(name, channels, size):
     assert model(torch.randn(1, channels, size, size)).shape == (1, 10)
 
 
+@pytest.mark.parametrize("size", [8, 28])
 @pytest.mark.parametrize("norm", NORMS)
 @pytest.mark.parametrize("name", ["convnet", "resnet10", "alexnet", "vgg11"])
-def test_every_norm(name, norm):
-    assert build(name, norm=norm, width=8)(torch.randn(2, 1, 28, 28)).shape == (2, 10)
+def test_every_norm(name, norm, size):
+    """Instance norm needs maps of 2x2 or more: small images keep them (no 1x1 convolutions)."""
+    model = build(name, size=size, norm=norm, width=8)
+    assert model(torch.randn(2, 1, size, size)).shape == (2, 10)
+
+
+@pytest.mark.parametrize(
+    "size, depth", [(4, 1), (8, 2), (12, 2), (16, 3), (28, 3), (32, 3), (64, 4)]
+)
+def test_convnet_depth_follows_the_image_size(size, depth):
+    model = build("convnet", 1, size, width=4)
+    assert sum(isinstance(m, AvgPool2x2) for m in model.modules()) == depth
 
 
 @pytest.mark.parametrize(

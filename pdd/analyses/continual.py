@@ -29,7 +29,9 @@ from pdd.infra.workers import parallel_map
 def class_tasks(num_classes: int, num_tasks: int, seed: int) -> list[list[int]]:
     """A seeded random class order cut into `num_tasks` equal tasks."""
     if num_tasks < 1 or num_classes % num_tasks:
-        raise ValueError(f"{num_classes} classes do not split into {num_tasks} equal tasks")
+        raise ValueError(
+            f"{num_classes} classes do not split into {num_tasks} equal tasks (continual.num_tasks)"
+        )
     order = torch.randperm(num_classes, generator=torch.Generator().manual_seed(seed)).tolist()
     size = num_classes // num_tasks
     return [sorted(order[start : start + size]) for start in range(0, num_classes, size)]

@@ -156,7 +156,8 @@ def _describe(error: ValidationError) -> str:
             problems.append(f"{key}: unknown key; allowed keys here: {allowed}")
         elif item["type"] == "missing":
             problems.append(f"{key}: missing (required)")
-        elif not item["loc"]:  # a check across sections names its own keys
+        elif not item["loc"] or isinstance(item["input"], dict):
+            # a check across sections or keys names its own keys
             problems.append(item["msg"].removeprefix("Value error, "))
         else:
             message = item["msg"].removeprefix("Value error, ")

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator,
 from pdd.core.augment import parse_strategy
 from pdd.core.models import MODEL_NAMES, NORMS
 from pdd.core.schedule import SCHEDULES, ablation_split
-from pdd.data.registry import DATASET_NAMES
+from pdd.data.registry import DATASET_CHOICES, USER_FORMATS
 from pdd.methods import METHODS
 from pdd.methods.unroll import UNROLLS
 
@@ -28,7 +28,18 @@ class Section(BaseModel):
 
 class Common(Section):
     seed: int = Field(ge=0, description="base seed; every other seed derives from it")
-    dataset: Literal[DATASET_NAMES]
+    dataset: Literal[DATASET_CHOICES]
+    data_path: str | None = Field(
+        None, description="folder | npz: the image folder or .npz file (else ignored)"
+    )
+    image_size: int | None = Field(
+        None,
+        ge=4,
+        description="folder | npz: resize every image to this square side (else ignored)",
+    )
+    test_fraction: float = Field(
+        0.2, gt=0, lt=1, description="folder of class folders: share of each class held out as test"
+    )
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int = Field(ge=1, description="torch intra-op threads (2 on the 2-core machines)")
     workers: Literal["auto"] | PositiveInt = Field(
@@ -41,6 +52,14 @@ class Common(Section):
         None, ge=1, description="test images per class scored (seeded); null: the whole split"
     )
     zca: bool = False
+
+    @model_validator(mode="after")
+    def _user_data(self) -> Common:
+        # data_path and image_size are ignored for a built-in dataset: a profile that picks
+        # one (paper: cifar10) stays valid beside a params.yaml set to a user's folder
+        if self.dataset in USER_FORMATS and not self.data_path:
+            raise ValueError(f"common.dataset {self.dataset!r} needs common.data_path")
+        return self
 
 
 class Net(Section):

@@ -79,8 +79,10 @@ class ConvNet(nn.Module):
 
 
 def default_depth(image_size: int) -> int:
-    """3 blocks for 28/32 px (MTT's ConvNet), 4 for 64 px (Tiny-ImageNet's ConvNetD4)."""
-    return 3 if image_size <= 32 else 4
+    """3 blocks for 28/32 px (MTT's ConvNet), 4 for 64 px (Tiny-ImageNet's ConvNetD4); on
+    smaller images as many as leave feature maps of at least 2×2 (2 blocks for 8 px)."""
+    most = 3 if image_size <= 32 else 4
+    return max(1, min(most, (image_size // 2).bit_length() - 1))
 
 
 # ----------------------------------------------------------------------------- ResNet
@@ -107,20 +109,22 @@ class BasicBlock(nn.Module):
 
 class ResNet(nn.Module):
     """CIFAR-style ResNet: 3×3 stem at stride 1 and no max-pool, so 28-64 px inputs keep
-    enough resolution; four stages of 64/128/256/512 channels, global average pool."""
+    enough resolution; four stages of 64/128/256/512 channels, global average pool. A stage
+    halves the maps only while they are at least 4 px, so small images (8 px) keep 2×2."""
 
-    def __init__(self, *, in_channels, num_classes, blocks_per_stage, norm="batch"):
+    def __init__(self, *, in_channels, num_classes, blocks_per_stage, image_size=32, norm="batch"):
         super().__init__()
         self.stem = nn.Sequential(
             nn.Conv2d(in_channels, 64, 3, padding=1, bias=False),
             norm_layer(norm, 64),
             nn.ReLU(inplace=True),
         )
-        stages, channels = [], 64
+        stages, channels, size = [], 64, image_size
         for index, (width, blocks) in enumerate(
             zip((64, 128, 256, 512), blocks_per_stage, strict=True)
         ):
-            stride = 1 if index == 0 else 2
+            stride = 1 if index == 0 or size < 4 else 2
+            size = (size + 1) // stride  # a 3×3 convolution, padding 1
             for block in range(blocks):
                 stages.append(BasicBlock(channels, width, stride if block == 0 else 1, norm))
                 channels = width
@@ -173,16 +177,19 @@ VGG11_LAYOUT = (64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M")
 
 class VGG11(nn.Module):
     """VGG-11 with a norm after every conv. 28 px inputs are padded to 32 by the first conv
-    (padding 3), so all five max-pools fit; the classifier is one linear layer on 512·s²."""
+    (padding 3), so all five max-pools fit; the classifier is one linear layer on 512·s².
+    On small images (8 px) a pool that would leave the next convolutions 1×1 is skipped."""
 
     def __init__(self, *, in_channels, num_classes, image_size, norm="instance"):
         super().__init__()
         layers, channels = [], in_channels
         size = image_size + 4 if image_size == 28 else image_size
+        last_pool = len(VGG11_LAYOUT) - 1
         for index, item in enumerate(VGG11_LAYOUT):
             if item == "M":
-                layers.append(nn.MaxPool2d(2))
-                size //= 2
+                if size // 2 >= 2 or (index == last_pool and size >= 2):
+                    layers.append(nn.MaxPool2d(2))
+                    size //= 2
                 continue
             padding = 3 if index == 0 and image_size == 28 else 1
             layers += [
@@ -251,7 +258,7 @@ def _build(name, in_channels, num_classes, image_size, width, depth, norm) -> nn
         return ConvNet(**shape, image_size=image_size, width=width, depth=depth, norm=norm)
     if name in ("resnet10", "resnet18"):
         blocks = (1, 1, 1, 1) if name == "resnet10" else (2, 2, 2, 2)
-        return ResNet(**shape, blocks_per_stage=blocks, norm=norm)
+        return ResNet(**shape, blocks_per_stage=blocks, image_size=image_size, norm=norm)
     if name == "alexnet":
         return AlexNet(**shape, image_size=image_size, norm=norm)
     if name == "vgg11":

@@ -1,5 +1,5 @@
 """The data layer: dataset registry, verified file fetching (local copy, mirror, download),
-format readers, the prepared uint8 tensor file, class-balanced splits, ZCA whitening and
+format readers (a user's image folder and array file too), the prepared uint8 tensor file, class-balanced splits, ZCA whitening and
 normalised in-memory tensors."""
 
 from __future__ import annotations
@@ -11,7 +11,16 @@ from pdd.data.errors import DataFileError
 from pdd.data.fetch import materialize, mirror_from_env
 from pdd.data.prepared import load_prepared
 from pdd.data.readers import read_cifar, read_idx, read_tiny_imagenet
-from pdd.data.registry import DATASET_NAMES, DATASETS, DatasetSpec, RemoteFile, get_spec
+from pdd.data.registry import (
+    DATASET_CHOICES,
+    DATASET_NAMES,
+    DATASETS,
+    USER_FORMATS,
+    DatasetSpec,
+    RemoteFile,
+    get_spec,
+    spec_from_prepared,
+)
 from pdd.data.splits import class_indices, sample_per_class, stratified_split
 from pdd.data.tensors import Splits, denormalize, load_splits, normalize
 from pdd.data.zca import ZCA
@@ -32,11 +41,13 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DATASETS",
+    "DATASET_CHOICES",
     "DATASET_NAMES",
     "DataFileError",
     "DatasetSpec",
     "RemoteFile",
     "Splits",
+    "USER_FORMATS",
     "ZCA",
     "class_indices",
     "denormalize",
@@ -52,6 +63,7 @@ __all__ = [
     "read_idx",
     "read_tiny_imagenet",
     "sample_per_class",
+    "spec_from_prepared",
     "stratified_split",
     "verify",
 ]

@@ -1,5 +1,6 @@
 """What each dataset is: image shape, classes, normalisation statistics, and the original
-files (canonical URL and MD5) it is built from."""
+files (canonical URL and MD5) it is built from. A user's own dataset (`folder`, `npz`) has
+no entry: its spec is read from its prepared file (`spec_from_prepared`)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ class DatasetSpec:
     mean: tuple[float, ...]
     std: tuple[float, ...]
     files: tuple[RemoteFile, ...]
-    format: Literal["idx", "cifar-python", "tiny-imagenet"]
+    format: Literal["idx", "cifar-python", "tiny-imagenet", "folder", "npz"]
     # Empty when the names are read from the data itself (CIFAR-100, Tiny-ImageNet).
     class_names: tuple[str, ...] = ()
 
@@ -152,6 +153,9 @@ DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec for spec in (_FASHION, _MNIST, _CIFAR10, _CIFAR100, _TINY_IMAGENET)
 }
 DATASET_NAMES: tuple[str, ...] = tuple(DATASETS)
+# A user's own images: an image folder or an array file, named by `common.data_path`.
+USER_FORMATS: tuple[str, ...] = ("folder", "npz")
+DATASET_CHOICES: tuple[str, ...] = DATASET_NAMES + USER_FORMATS
 
 
 def get_spec(name: str) -> DatasetSpec:
@@ -161,3 +165,23 @@ def get_spec(name: str) -> DatasetSpec:
     except KeyError:
         allowed = ", ".join(DATASET_NAMES)
         raise ValueError(f"unknown dataset {name!r}; allowed: {allowed}") from None
+
+
+def spec_from_prepared(name: str, data: dict) -> DatasetSpec:
+    """The spec of a prepared dataset: the registry's for a built-in one; for a user's own
+    (`folder`, `npz`), what its prepared file records: image shape, class names and the
+    per-channel statistics of its training split."""
+    if name not in USER_FORMATS:
+        return get_spec(name)
+    _, channels, height, _ = data["train_x"].shape
+    return DatasetSpec(
+        name=name,
+        num_classes=len(data["class_names"]),
+        channels=int(channels),
+        image_size=int(height),
+        mean=tuple(float(m) for m in data["mean"]),
+        std=tuple(float(s) for s in data["std"]),
+        files=(),
+        format=name,
+        class_names=tuple(data["class_names"]),
+    )

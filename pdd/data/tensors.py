@@ -1,5 +1,5 @@
 """A dataset as in-memory float tensors: scaled to [0, 1] and normalised with the
-registry's per-channel statistics, with a class-balanced validation split carved from
+registry's per-channel statistics (a user dataset's own, from its prepared file), with a class-balanced validation split carved from
 train (model selection never looks at test), and optional ZCA fitted on train only."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from pdd.data.prepared import load_prepared
-from pdd.data.registry import DatasetSpec, get_spec
+from pdd.data.registry import DatasetSpec, spec_from_prepared
 from pdd.data.splits import sample_per_class, stratified_split
 from pdd.data.zca import ZCA
 from pdd.infra.runtime import derive_seed
@@ -65,8 +65,8 @@ def load_splits(
     """The prepared dataset `name` as normalised train/val/test tensors on `device`; with
     `test_per_class`, a seeded class-balanced part of the test split (the smoke profile's
     scores cost little: a whole test split outweighs its training many times)."""
-    spec = get_spec(name)
     data = load_prepared(name, prepared_dir)
+    spec = spec_from_prepared(name, data)
     train_idx, val_idx = stratified_split(data["train_y"], val_per_class, seed)
     if test_per_class is not None:
         picker = torch.Generator().manual_seed(derive_seed(seed, "test subset"))

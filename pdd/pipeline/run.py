@@ -22,7 +22,9 @@ from papermill.exceptions import PapermillExecutionError
 
 from pdd.config import stages as registry
 from pdd.config.params import Params, ParamsError, load_params
-from pdd.data import DataFileError, prepare_dataset
+from pdd.data import USER_FORMATS, DataFileError, prepare_dataset
+from pdd.data.class_sizes import ClassNeeds, Draw
+from pdd.data.prepare import UserSource
 from pdd.infra import paths, workers
 from pdd.infra.io import write_json
 from pdd.infra.paths import Workspace
@@ -39,6 +41,41 @@ def data_mirror(params: Params) -> Path | None:
     return (paths.ROOT / chosen).resolve() if chosen else None
 
 
+def user_source(params: Params) -> UserSource | None:
+    """A user's own dataset as `common` names it (data_path relative to the repository)."""
+    common = params.common
+    if common.dataset not in USER_FORMATS:
+        return None
+    path = (paths.ROOT / Path(common.data_path).expanduser()).resolve()
+    return UserSource(path, common.image_size, common.test_fraction, common.seed)
+
+
+def class_needs(params: Params) -> ClassNeeds:
+    """What the stages draw from each class, by params key, for the data stage's check
+    (drawn from the training split once the validation split is carved from it)."""
+    distill, scaling, buffers = params.distill, params.scaling, params.buffers
+    draws = [
+        Draw("baselines.ipcs", max(params.baselines.ipcs)),
+        Draw("baselines.examples_per_class", params.baselines.examples_per_class),
+        Draw("distill.stages x ipc_per_stage", distill.stages * distill.ipc_per_stage),
+        Draw("scaling.real_ipcs", max(scaling.real_ipcs)),
+        Draw("scaling.stages x ipc_per_stage", scaling.stages * scaling.ipc_per_stage),
+        Draw("matching.batch_real", params.matching.batch_real),
+        Draw("dm.batch_real", params.dm.batch_real),
+    ]
+    if buffers.examples_per_epoch:
+        draws.append(Draw("buffers.examples_per_epoch", buffers.examples_per_epoch, True))
+    # easy-example dropping: the later stages draw from what the largest drop rate leaves
+    kept = 1 - max(params.easy_drop.drop_rates)
+    rate = f"easy_drop.drop_rates {max(params.easy_drop.drop_rates)}"
+    draws.append(Draw(f"{rate} with distill.ipc_per_stage", distill.ipc_per_stage, kept=kept))
+    if buffers.examples_per_epoch:
+        key = f"{rate} with buffers.examples_per_epoch"
+        draws.append(Draw(key, buffers.examples_per_epoch, True, kept))
+    common = params.common
+    return ClassNeeds(common.val_per_class, tuple(draws), common.test_per_class or 1)
+
+
 def run_data(params: Params, workspace: Workspace) -> None:
     print(announcement(params, registry.stage("data"), None, {}, workspace), flush=True)
     summary = prepare_dataset(
@@ -47,7 +84,11 @@ def run_data(params: Params, workspace: Workspace) -> None:
         prepared_dir=workspace.prepared,
         mirror_dir=data_mirror(params),
         allow_download=params.common.download,
+        source=user_source(params),
+        needs=class_needs(params),
     )
+    if params.common.dataset in USER_FORMATS:  # as params.yaml gives it, not this machine's
+        summary["source"] = params.common.data_path
     write_json(workspace.prepared / "summary.json", summary)
     publish_file(workspace.prepared / "summary.json", workspace.reports / "data" / "summary.json")
 
