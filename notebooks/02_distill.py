@@ -22,16 +22,21 @@
 # - **union**: one stage with all images (plain MTT at the total IPC), trained for
 #   stages × iterations, the same budget.
 #
+# Every schedule is distilled in `distill.runs` independent runs, each with its own seed
+# (initial images, expert sampling, validation and transition networks) and its own seeded
+# draw of `distill.experts_per_run` experts: the comparisons of notebook 03 rest on runs,
+# not on one set scored by several networks.
+#
 # The best snapshot of each stage is chosen on the **validation split**. Writes
-# `artifacts/distill/<schedule>/`: `stage_k.pt` (+ PNG grid), `manifest.json`,
-# `history.csv`, `metrics.json`.
+# `artifacts/distill/<schedule>/run<r>/`: `stage_k.pt` (+ PNG grid) and `manifest.json`;
+# and beside them `history.csv` and `metrics.json` (every run's stages, seed and experts).
 
 # %%
 import pandas as pd
 
 from pdd.analyses.distillation import distillation_figure, schedule_metrics, take_history
 from pdd.config.context import context_from
-from pdd.config.distill_plan import plan_schedule
+from pdd.config.distill_plan import distill_runs, plan_schedule
 from pdd.core.buffers import load_buffers
 from pdd.core.progressive import run_schedule
 from pdd.core.synthetic import save_stages
@@ -50,32 +55,41 @@ schedule = item.schedule
 ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 experts = load_buffers(ws.artifacts / "buffers", params.buffers.num_experts)
 method = params.distill.method
-plan, setup, work = plan_schedule(
-    params,
-    ctx,
-    method=method,
-    schedule=schedule,
-    experts=experts,
-    work_name=f"distill-{schedule}",
-    artifacts=ws.artifacts,
-)
 out_dir = ws.artifacts / "distill" / schedule
-distiller = setup.distiller
-print(f"{method} {schedule}: stage IPCs {plan.ipcs()}, {distiller.config.iterations} iterations")
-
-# %%
-result = run_schedule(plan, setup, experts, folder=out_dir, work=work)
-
-# %%
-history = take_history(result)
-save_stages(out_dir, result, ctx.data.spec, ctx.data.zca)
-write_csv(out_dir / "history.csv", history)
-metrics = schedule_metrics(schedule, result)
-write_json(out_dir / "metrics.json", metrics)
-pd.DataFrame(metrics["stages"])
+runs = distill_runs(params)
+print(f"{method} {schedule}: {len(runs)} runs, experts {[run.experts for run in runs]}")
 
 # %% [markdown]
-# ## Matching loss and validation accuracy during distillation
+# ## The runs, one after another (each resumes from its checkpoints)
+
+# %%
+results, histories = {}, []
+for run in runs:
+    plan, setup, work = plan_schedule(
+        params,
+        ctx,
+        method=method,
+        schedule=schedule,
+        experts=run.pick(experts),
+        work_name=f"distill-{schedule}",
+        artifacts=ws.artifacts,
+        run=run,
+    )
+    print(f"run {run.index}: stage IPCs {plan.ipcs()}, {setup.distiller.config.iterations} its")
+    result = run_schedule(plan, setup, run.pick(experts), folder=out_dir / run.folder, work=work)
+    histories.append(take_history(result).assign(run=run.index))
+    save_stages(out_dir / run.folder, result, ctx.data.spec, ctx.data.zca)
+    results[run] = result
+
+# %%
+history = pd.concat(histories, ignore_index=True)
+write_csv(out_dir / "history.csv", history)
+metrics = schedule_metrics(schedule, results)
+write_json(out_dir / "metrics.json", metrics)
+pd.DataFrame([{"run": r["run"], **stage} for r in metrics["runs"] for stage in r["stages"]])
+
+# %% [markdown]
+# ## Matching loss and validation accuracy during distillation (mean over runs)
 
 # %%
 plots.apply_theme()

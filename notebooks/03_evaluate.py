@@ -11,32 +11,43 @@
 # ---
 
 # %% [markdown]
-# # 03 · Progressive evaluation: PDD against MTT
+# # 03 · PDD against MTT: every run, both protocols, every recipe
 #
-# The paper's protocol: one network trains on S_1, then continues (optimiser state kept)
-# on S_1 ∪ S_2, …, each stage for `evaluate.stage_epochs` at its learned step size;
-# accuracy after every stage. Also a fresh network on the whole union. Every number is test
-# accuracy, mean ± std over `eval.num_seeds` networks; nothing here selects anything.
+# Each schedule (progressive = PDD, sequential, union = MTT at the total IPC) was distilled
+# in `distill.runs` independent runs (notebook 02). Every run is scored by the same
+# `evaluate.num_seeds` networks under two protocols:
+# - **paper**: one network trains on S_1, then continues (optimiser state kept) on
+#   S_1 ∪ S_2, …, each stage for `evaluate.stage_epochs` at its learned step size. A
+#   five-stage set trains five times the steps of the one-stage union.
+# - **equal**: the same, but every set trains `evaluate.equal_steps` optimiser steps
+#   (default: stages × stage_epochs) shared out over its stages; the union gets them all.
 #
-# Writes `artifacts/evaluate/`: `progressive.csv`, `union_from_scratch.csv`,
-# `headline.csv`, `metrics.json`, figures `accuracy_by_stage` and `stage_images_<schedule>`.
+# and under every recipe of `evaluate.recipes` (default: the `eval` section with DSA;
+# shift: translations only). Also a fresh network on the whole union (`scratch`,
+# `eval.epochs`). Comparisons are paired by run and seed, with a 95 % t interval over runs.
+# Every number is test accuracy; nothing here selects anything.
+#
+# Writes `artifacts/evaluate/`: `scores.csv` (every network after every stage),
+# `summary.csv`, `comparisons.csv`, `headline.csv`, `metrics.json`, figures
+# `accuracy_by_stage` and `stage_images_<schedule>` (run 0).
 
 # %%
 import pandas as pd
 
-from pdd.analyses import figures
+from pdd.analyses import figures, protocols
 from pdd.analyses.headline import (
+    PAIRS,
     headline_metrics,
     headline_rows,
-    progressive_table,
-    scratch_scores,
-    scratch_table,
+    schedule_labels,
+    score_schedules,
     with_result,
 )
 from pdd.config.context import context_from
-from pdd.core.synthetic import load_stages
+from pdd.core.synthetic import load_runs
 from pdd.infra import plots
 from pdd.infra.io import read_json, write_csv, write_json
+from pdd.infra.runtime import derive_seed
 from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
@@ -50,87 +61,80 @@ ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 distill = params.distill
 published = ws.reports  # the published sets and metrics of the earlier stages
 out_dir = ws.artifacts / "evaluate"
-sets = {name: load_stages(published / "distill" / name) for name in distill.schedules}
-print({name: [s.ipc for s in stages] for name, stages in sets.items()})
+sets = {name: load_runs(published / "distill" / name) for name in distill.schedules}
+seeds = [derive_seed(params.common.seed, "eval", k) for k in range(params.evaluate.num_seeds)]
+print({name: [[s.ipc for s in run] for run in runs] for name, runs in sets.items()})
 
 # %% [markdown]
-# ## Progressive evaluation of every schedule
+# ## Every run of every schedule, under every protocol and recipe
 
 # %%
-progressive = progressive_table(
-    sets,
-    make_model=ctx.make_model,
-    config=ctx.eval_config,
-    stage_epochs=params.evaluate.stage_epochs,
-    seeds=ctx.eval_seeds,
-    data=ctx.data,
-    augment=ctx.augment,
-)
-write_csv(out_dir / "progressive.csv", progressive)
+scores = score_schedules(sets, ctx, params, seeds)
+write_csv(out_dir / "scores.csv", scores)
+final = protocols.final_rows(scores)
+table = protocols.summary(final)
+write_csv(out_dir / "summary.csv", table)
+table
 
 # %% [markdown]
-# ## A fresh network on the whole union (eval.epochs, last stage's step size)
+# ## Paired comparisons (run by run, seed by seed; 95 % t interval over runs)
 
 # %%
-scratch = scratch_scores(
-    sets,
-    make_model=ctx.make_model,
-    config=ctx.eval_config,
-    seeds=ctx.eval_seeds,
-    data=ctx.data,
-    augment=ctx.augment,
-)
-write_csv(out_dir / "union_from_scratch.csv", scratch_table(scratch))
-{name: str(score) for name, score in scratch.items()}
+compared = protocols.comparisons(final[final.protocol != "scratch"], PAIRS)
+write_csv(out_dir / "comparisons.csv", compared)
+compared
 
 # %% [markdown]
-# ## Headline table (Fashion-MNIST, total IPC = stages × ipc_per_stage)
+# ## Headline tables (default recipe), total IPC = stages × ipc_per_stage
 # Random real images at the same total IPC (from the baselines) and the experts' full-data
-# accuracy (from the buffers) frame each schedule's accuracy after its last stage.
+# accuracy (from the buffers) frame each schedule: mean ± std over its runs.
 
 # %%
-rows = headline_rows(
-    progressive,
-    distill=distill,
-    random_real=read_json(published / "baselines" / "metrics.json")["random_real"],
-    reference=read_json(published / "buffers" / "metrics.json")["full_data_reference"],
+random_real = read_json(published / "baselines" / "metrics.json")["random_real"]
+reference = read_json(published / "buffers" / "metrics.json")["full_data_reference"]
+rows = {
+    protocol: headline_rows(
+        table, distill=distill, random_real=random_real, reference=reference, protocol=protocol
+    )
+    for protocol in protocols.PROTOCOLS
+}
+headline = pd.concat(
+    [pd.DataFrame(r).assign(protocol=protocol) for protocol, r in rows.items()], ignore_index=True
 )
-headline = pd.DataFrame(rows)
 write_csv(out_dir / "headline.csv", headline)
 with_result(headline)
 
 # %% [markdown]
-# `metrics.json` keeps the table by method, the union from scratch and PDD's gain over the
-# one-stage union.
+# `metrics.json` keeps both tables, every summary row and comparison, and the union from
+# scratch.
 
 # %%
 metrics = headline_metrics(
-    rows,
-    scratch,
-    dataset=params.common.dataset,
-    distill=distill,
-    stage_epochs=params.evaluate.stage_epochs,
-    evals=params.eval,
+    rows, table, compared, params=params, runs=distill.runs, seeds=len(seeds)
 )
 write_json(out_dir / "metrics.json", metrics)
-metrics
+{k: metrics[k] for k in ("headline", "headline_equal") if k in metrics}
 
 # %% [markdown]
-# ## Accuracy after each stage
+# ## Accuracy after each stage (default recipe; mean ± sd over runs and seeds)
 
 # %%
 plots.apply_theme()
+labels = schedule_labels(distill.method)
+by_stage = scores[(scores.recipe == "default") & scores.protocol.isin(protocols.PROTOCOLS)]
 fig = figures.accuracy_by_stage(
-    progressive, title=f"{params.common.dataset}: progressive evaluation"
+    by_stage.assign(schedule=by_stage.set.map(labels)),
+    title=f"{params.common.dataset}: progressive evaluation",
+    col="protocol",
 )
 plots.save(fig, out_dir / "figures" / "accuracy_by_stage")
 fig
 
 # %% [markdown]
-# ## The images of every stage (one row per stage, classes left to right)
+# ## The images of every stage of run 0 (one row per stage, classes left to right)
 
 # %%
-for name, stages in sets.items():
-    fig = figures.stage_image_rows(stages, ctx.data.spec, ctx.data.zca)
+for name, runs in sets.items():
+    fig = figures.stage_image_rows(runs[0], ctx.data.spec, ctx.data.zca)
     plots.save(fig, out_dir / "figures" / f"stage_images_{name}")
 fig

@@ -18,21 +18,24 @@
 # (the *union* schedule: one stage of `distill.stages × distill.ipc_per_stage` images per
 # class) against the same method under PDD (the *progressive* schedule: each stage
 # conditioned on the frozen earlier ones, its matching networks starting from parameters
-# trained on the earlier union). Both are evaluated the same progressive way as notebook 03,
-# on `methods.num_seeds` networks. MTT's row is the headline of notebook 03.
+# trained on the earlier union). Both come in `methods.runs` independent runs (run r of
+# both schedules shares its seed and experts), scored under the two protocols of notebook
+# 03 (`paper`, `equal`) and every recipe, on `methods.num_seeds` networks per run, and
+# compared run by run. MTT's row is the headline of notebook 03.
 #
-# Writes `artifacts/methods/<method>/`: the sets of both schedules, `progressive.csv`,
-# `metrics.json` and figures.
+# Writes `artifacts/methods/<method>/`: the runs of both schedules, `progressive.csv`,
+# `final.csv`, `comparisons.csv`, `metrics.json` and figures.
 
 # %%
 import pandas as pd
 
+from pdd.analyses import protocols
 from pdd.analyses.methods_run import (
     distil_schedules,
     distill_seconds,
     method_metrics,
-    progressive_rows,
     results_table,
+    score_schedules,
 )
 from pdd.analyses.variant_run import accuracy_curve
 from pdd.config.context import context_from
@@ -55,36 +58,40 @@ seconds = distill_seconds(sets)
 seconds
 
 # %% [markdown]
-# ## Progressive evaluation of both sets
+# ## Every run of both sets, both protocols, every recipe
 
 # %%
-progressive = progressive_rows(
-    sets,
-    ctx,
-    method=method,
-    stage_epochs=params.evaluate.stage_epochs,
-    seeds=ctx.eval_seeds[: params.methods.num_seeds],
-)
-write_csv(out_dir / "progressive.csv", progressive)
+scores = score_schedules(sets, ctx, params)
+write_csv(out_dir / "progressive.csv", scores)
+final = protocols.final_rows(scores)
+write_csv(out_dir / "final.csv", final)
+compared = protocols.comparisons(final, [("progressive", "union")])
+write_csv(out_dir / "comparisons.csv", compared)
+compared
 
 # %%
-table = results_table(progressive, seconds, method=method)
+table = results_table(protocols.summary(final), seconds, method=method)
 metrics = method_metrics(
     table,
+    compared,
     method=method,
     dataset=params.common.dataset,
     stages=params.distill.stages,
     ipc_per_stage=params.distill.ipc_per_stage,
-    factor=sets["union"][0].factor,
+    factor=sets["union"][0][0].factor,
 )
 write_json(out_dir / "metrics.json", metrics)
 pd.DataFrame(table).T
 
 # %% [markdown]
-# ## Accuracy after each stage
+# ## Accuracy after each stage (paper protocol, default recipe)
 
 # %%
 plots.apply_theme()
 title = f"{params.common.dataset}: {method}"
-fig = accuracy_curve(progressive, title=title, figsize=(4.5, 3), hue="schedule")
+paper = scores.query("protocol == 'paper' and recipe == 'default'").rename(
+    columns={"set": "schedule"}
+)
+fig = accuracy_curve(paper, title=title, figsize=(4.5, 3), hue="schedule")
 plots.save(fig, out_dir / "figures" / "accuracy_by_stage")
+fig

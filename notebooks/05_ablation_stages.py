@@ -19,18 +19,22 @@
 # (`distill.stages × distill.iterations`) stay fixed; PDD learns them in P stages of
 # total/P images per class and budget/P iterations each, every stage conditioned on the
 # earlier ones. P = 1 is plain MTT on the whole set (the union baseline). The two P values
-# the main run already distilled (1 and `distill.stages`) reuse its published sets instead
-# of distilling again. Every P is then evaluated the same way: progressively,
-# `evaluate.stage_epochs` per stage, `ablation.num_seeds` networks.
+# the main run already distilled (1 and `distill.stages`) reuse its published runs instead
+# of distilling again. Every P comes in `ablation.runs` independent runs (or its own count
+# in `ablation.runs_by_item`; run r of every P
+# shares its seed and experts), each scored the same way: both protocols of notebook 03
+# (`paper`: `evaluate.stage_epochs` per stage; `equal`: `evaluate.equal_steps` in all) under
+# every recipe, `ablation.num_seeds` networks per run.
 #
 # The per-stage IPC ablation uses the same notebook with `stages` = per-stage IPCs joined
 # by `-` (`--item stages=2-8`; DVC: `ablation_ipcs@<split>` for every split in
 # `ablation.stage_ipcs`): P = the number of parts, the same total IPC and budget/P iterations per
 # stage, but the images shared out unevenly.
 #
-# Writes `artifacts/ablation_stages/<P or split>/`: the set (when distilled here),
-# `progressive.csv` and `metrics.json` (accuracy and the seconds of distillation and of
-# the whole schedule).
+# Writes `artifacts/ablation_stages/<P or split>/`: the runs (when distilled here),
+# `progressive.csv` (every network after every stage), `final.csv` (after the last stage:
+# what the report pairs across P) and `metrics.json` (accuracy per protocol and recipe, and
+# the seconds of distillation and of the whole schedule).
 
 # %%
 from pdd.analyses.ablation import ablation_metrics, reused_folder, stage_point, varied_distill
@@ -56,8 +60,7 @@ print(point.describe())
 # %% [markdown]
 # ## The set, reused from the main run or distilled here, and its progressive evaluation
 #
-# `ws.reports` holds the main run's published sets; the evaluation is progressive,
-# `evaluate.stage_epochs` per stage, on `ablation.num_seeds` networks.
+# `ws.reports` holds the main run's published runs.
 
 # %%
 run = run_variant(
@@ -67,6 +70,7 @@ run = run_variant(
     work_name=f"ablation-stages-{stages}",
     out_dir=out_dir,
     num_seeds=params.ablation.num_seeds,
+    runs=params.ablation.runs_of(stages),
     label={"P": point.count},
     published=ws.reports,
     reuse=reused_folder(point, params.distill.stages),
@@ -75,6 +79,7 @@ run = run_variant(
 )
 print(run.variant.origin, [s.ipc for s in run.variant.stages])
 write_csv(out_dir / "progressive.csv", run.progressive)
+write_csv(out_dir / "final.csv", run.final_rows)
 
 # %%
 metrics = ablation_metrics(point, run.final)
@@ -84,6 +89,7 @@ metrics
 # %%
 plots.apply_theme()
 title = f"P = {point.count} stages of IPC {point.sizes}"
-fig = accuracy_curve(run.progressive, title=title, figsize=(4, 2.8))
+paper = run.progressive.query("protocol == 'paper' and recipe == 'default'")
+fig = accuracy_curve(paper, title=title, figsize=(4, 2.8))
 plots.save(fig, out_dir / "figures" / "accuracy_by_stage")
 fig

@@ -77,6 +77,7 @@ run = run_variant(
     work_name=f"easy-drop-{rate}",
     out_dir=out_dir,
     num_seeds=params.easy_drop.num_seeds,
+    runs=params.easy_drop.runs,
     label={"rate": rate},
     published=ws.reports,
     reuse="distill/progressive" if rate == 0 else None,
@@ -85,6 +86,7 @@ run = run_variant(
 )
 print(run.variant.origin, [s.ipc for s in run.variant.stages])
 write_csv(out_dir / "progressive.csv", run.progressive)
+write_csv(out_dir / "final.csv", run.final_rows)
 
 # %%
 kept = kept_by_stage(run.variant.stages, later_data, train_size=train_size)

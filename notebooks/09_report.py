@@ -27,10 +27,10 @@
 import pandas as pd
 import torch
 
-from pdd.analyses import figures, report_page, results, summary
+from pdd.analyses import claims, figures, report_page, results, summary
 from pdd.config.context import context_from
 from pdd.config.stages import publication_folders
-from pdd.core.synthetic import grid_order, load_stages
+from pdd.core.synthetic import grid_order, load_stages, run_folder
 from pdd.data import denormalize, sample_per_class
 from pdd.infra import plots
 from pdd.infra.io import write_json
@@ -64,6 +64,19 @@ all_results = results.results_table(
 all_results.to_csv(summary_dir / "results.csv", index=False)
 (summary_dir / "results.md").write_text(results.results_markdown(all_results))
 all_results
+
+# %% [markdown]
+# ## A verdict on every claim of the paper
+# Every published comparison behind a claim, paired by distillation run and evaluation
+# seed, with its 95 % interval and the verdict of the rule in docs/evidence.md; then one
+# row per claim.
+
+# %%
+claim_rows = claims.claims_table(published, params)
+claim_rows.to_csv(summary_dir / "claims.csv", index=False)
+claim_summary = claims.overall(claim_rows)
+(summary_dir / "claims.md").write_text(claims.markdown(claim_summary))
+claim_summary
 
 # %% [markdown]
 # ## The flat summary that DVC shows
@@ -142,7 +155,7 @@ real_images = denormalize(ctx.data.train_x[real_idx].cpu(), spec, zca)
 real = grid_order(real_images, ctx.data.train_y[real_idx].cpu())
 stage_figures = {}  # schedule -> its figure, relative to the page
 for schedule in distill.schedules:
-    folder = published / "distill" / schedule
+    folder = published / "distill" / schedule / run_folder(0)
     if folder.is_dir():
         fig = figures.stage_image_rows(load_stages(folder), spec, zca, real=real, scale=0.45)
         stage_figures[schedule] = f"summary/figures/stages_vs_real_{schedule}.png"
@@ -160,6 +173,7 @@ readme = report_page.landing_page(
     reports=published,
     folders=STAGE_FOLDERS,
     tables=(all_results, methods, times),
+    claims_markdown=claims.markdown(claim_summary),
     page_dir=out_dir,
     stage_figures=stage_figures,
 )

@@ -91,8 +91,8 @@ def test_one_row_per_network_set_and_seed():
 
 
 def _publish(reports, schedule, stages):
-    """A published set as notebook 02 leaves it: stage files and a manifest."""
-    folder = reports / "distill" / schedule
+    """A published set as notebook 02 leaves it: run 0's stage files and manifest."""
+    folder = reports / "distill" / schedule / "run0"
     folder.mkdir(parents=True)
     entries = []
     for index, stage in enumerate(stages):

@@ -1,209 +1,169 @@
-"""The evaluate stage's tables: progressive and from-scratch rows per schedule, the headline
-between random real and full data, its metrics and its readable form."""
+"""The evaluate stage's tables: every run of every schedule under both protocols and every
+recipe, their summary over runs, the headline between random real and full data, the
+paired comparisons and the metrics."""
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
-import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from pdd.analyses import headline
+from pdd.analyses import protocols
 from pdd.analyses.headline import (
-    final_stage_rows,
+    FULL_DATA,
+    RANDOM_REAL,
     headline_metrics,
     headline_rows,
-    progressive_table,
     schedule_labels,
-    scratch_scores,
-    scratch_table,
+    score_schedules,
     total_ipc,
     with_result,
 )
+from pdd.config.context import Context, recipe
 from pdd.core.synthetic import SyntheticStage
-from pdd.core.train import SetScore, TrainConfig
+from pdd.core.train import TrainConfig
+from pdd.data import Splits, get_spec
 
 DISTILL = SimpleNamespace(
-    method="mtt", stages=2, ipc_per_stage=2, schedules=["progressive", "union"]
+    method="mtt", stages=2, ipc_per_stage=1, schedules=["progressive", "union"]
 )
-EVALS = SimpleNamespace(dsa=True, num_seeds=2)
 
 
-def tiny_data() -> SimpleNamespace:
-    x, y = torch.zeros(2, 1, 2, 2), torch.tensor([0, 1])
-    return SimpleNamespace(test_x=x, test_y=y, val_x=x, val_y=y)
-
-
-def stage(ipc: int) -> SyntheticStage:
-    return SyntheticStage(torch.zeros(2 * ipc, 1, 4, 4), torch.arange(2).repeat(ipc), 0.01)
-
-
-def progressive_rows() -> pd.DataFrame:
-    # progressive: two stages over two seeds; union: one stage
-    return pd.DataFrame(
-        {
-            "schedule": ["progressive"] * 4 + ["union"] * 2,
-            "seed": [1, 1, 2, 2, 1, 2],
-            "stage": [1, 2, 1, 2, 1, 1],
-            "test_acc": [10.0, 30.0, 12.0, 20.0, 15.0, 25.0],
-        }
+def params(recipes=("default",)) -> SimpleNamespace:
+    return SimpleNamespace(
+        distill=DISTILL,
+        evaluate=SimpleNamespace(stage_epochs=1, equal_steps=None, recipes=list(recipes)),
+        eval=SimpleNamespace(dsa=False, epochs=2),
+        common=SimpleNamespace(seed=0, dataset="tiny"),
     )
 
 
+def tiny_context() -> Context:
+    spec = dataclasses.replace(get_spec("fashion-mnist"), image_size=8, num_classes=3)
+    generator = torch.Generator().manual_seed(0)
+    x, y = torch.randn(30, 1, 8, 8, generator=generator), torch.arange(3).repeat(10)
+    data = Splits(x, y, x[:6], y[:6], x[:9], y[:9], spec, ("a", "b", "c"))
+    net = {"name": "mlp", "width": 4, "depth": None, "norm": "none"}
+    config = TrainConfig(epochs=2, lr=0.01, batch_size=6, lr_decay_at=())
+    return Context(torch.device("cpu"), data, net, config, None, [11])
+
+
+def stage(seed: int, lr: float = 0.01) -> SyntheticStage:
+    images = torch.randn(3, 1, 8, 8, generator=torch.Generator().manual_seed(seed))
+    return SyntheticStage(images, torch.arange(3), lr)
+
+
 def test_schedule_labels_name_the_base_method_for_the_union():
-    labels = schedule_labels("dm")
-    assert labels == {
+    assert schedule_labels("dm") == {
         "union": "DM (union, one stage)",
         "sequential": "sequential stages",
         "progressive": "PDD (progressive)",
     }
-
-
-def test_total_ipc_is_stages_times_ipc_per_stage():
     assert total_ipc(SimpleNamespace(stages=3, ipc_per_stage=5)) == 15
 
 
-def fake_score_sets(seen):
-    def score_sets(sets, scoring, seeds):
-        seen.append((scoring.config.epochs, scoring.protocol))
-        return [
-            {
-                "set": name,
-                "seed": s,
-                "stage": i + 1,
-                "images_per_class": i + 1,
-                "test_acc": float(len(stages)),
-                "val_acc": 0.0,
-                "seconds": 0.0,
-            }
-            for name, stages in sets.items()
-            for s in seeds
-            for i in range(len(stages) if scoring.protocol == "progressive" else 1)
-        ]
-
-    return score_sets
-
-
-def test_progressive_table_runs_every_schedule_at_once_for_stage_epochs(monkeypatch):
-    seen = []
-    monkeypatch.setattr(headline, "score_sets", fake_score_sets(seen))
-    table = progressive_table(
-        {"progressive": [stage(1), stage(1)], "union": [stage(2)]},
-        make_model=None,
-        config=TrainConfig(epochs=300, lr=0.01),
-        stage_epochs=7,
-        seeds=[5, 6],
-        data=tiny_data(),
-        augment=None,
-    )
-    assert seen == [(7, "progressive")]
-    assert list(table.columns) == [
-        "schedule",
-        "seed",
-        "stage",
-        "images_per_class",
-        "test_acc",
-        "val_acc",
-    ]
-    assert table.schedule.tolist() == ["progressive"] * 4 + ["union"] * 2
-    assert table.stage.tolist() == [1, 2, 1, 2, 1, 1]
-
-
-def test_scratch_scores_keeps_the_protocol_and_the_schedule_order(monkeypatch):
-    seen = []
-    monkeypatch.setattr(headline, "score_sets", fake_score_sets(seen))
-    scores = scratch_scores(
-        {"union": [stage(2)], "progressive": [stage(1), stage(1)]},
-        make_model=None,
-        config=TrainConfig(epochs=3, lr=0.01),
-        seeds=[5, 6],
-        data=tiny_data(),
-        augment=None,
-    )
-    assert seen == [(3, "union")]
-    assert list(scores) == ["union", "progressive"]
-    assert scores["progressive"].test_acc == (2.0, 2.0) and scores["union"].seeds == (5, 6)
-
-
-def test_scratch_table_has_one_row_per_schedule_and_seed():
-    scratch = {
-        "union": SetScore((1, 2), (20.0, 30.0), (0.0, 0.0), (0.0, 0.0)),
-        "progressive": SetScore((1,), (40.0,), (0.0,), (0.0,)),
+def test_every_run_is_scored_under_both_protocols_every_recipe_and_from_scratch():
+    sets = {
+        "progressive": [[stage(1), stage(2)], [stage(3), stage(4)]],
+        "union": [[stage(5)], [stage(6)]],
     }
-    table = scratch_table(scratch)
-    assert list(table.columns) == ["schedule", "seed", "test_acc"]
-    assert table.values.tolist() == [
-        ["union", 1, 20.0],
-        ["union", 2, 30.0],
-        ["progressive", 1, 40.0],
-    ]
+    rows = score_schedules(sets, tiny_context(), params(("default", "plain")), seeds=[7, 8])
+    keys = set(zip(rows.protocol, rows.recipe, strict=True))
+    expected = {(p, r) for p in ("paper", "equal") for r in ("default", "plain")}
+    assert keys == expected | {("scratch", "default")}
+    final = protocols.final_rows(rows)
+    union = final[(final.set == "union") & (final.recipe == "default")]
+    # the equal protocol gives the one-stage union the progressive set's 2 steps at once
+    steps = union.groupby("protocol").steps.max().to_dict()
+    assert steps == {"equal": 2, "paper": 1, "scratch": 2}
+    assert len(final[(final.protocol == "paper") & (final.recipe == "plain")]) == 2 * 2 * 2
+    scratch = final[final.protocol == "scratch"]
+    assert set(scratch.stage) == {1} and (scratch.steps == 2).all()  # eval.epochs at once
 
 
-def test_final_stage_rows_take_each_schedules_own_last_stage():
-    final = final_stage_rows(progressive_rows())
-    assert final.loc["progressive"].test_acc.tolist() == [30.0, 20.0]
-    assert final.loc[["union"]].test_acc.tolist() == [15.0, 25.0]
+def summary_rows() -> pd.DataFrame:
+    rows = []
+    for name, by_run in (("progressive", [80.0, 82.0, 81.0]), ("union", [79.0, 80.0, 80.5])):
+        for protocol, shift in (("paper", 0.0), ("equal", -1.0)):
+            for run, acc in enumerate(by_run):
+                for seed, noise in ((1, -0.5), (2, 0.5)):
+                    rows.append(
+                        {"set": name, "protocol": protocol, "recipe": "default", "run": run,
+                         "seed": seed, "stage": 1, "steps": 10, "test_acc": acc + shift + noise}
+                    )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_the_summary_is_over_runs_and_the_comparison_is_paired():
+    final = summary_rows()
+    table = protocols.summary(final)
+    row = table[(table.set == "progressive") & (table.protocol == "paper")].iloc[0]
+    assert row.test_mean == pytest.approx(81.0) and row.test_std_runs == pytest.approx(1.0)
+    assert row.test_std_seeds == pytest.approx(0.5) and (row.runs, row.seeds) == (3, 2)
+    compared = protocols.comparisons(final, [("progressive", "union"), ("progressive", "x")])
+    assert list(compared.comparison) == ["progressive − union"] * 2  # "x" is not there
+    assert compared.delta.tolist() == pytest.approx([1.1666667, 1.1666667])
+    assert (compared.runs == 3).all() and (compared.interval == "t over runs").all()
 
 
 def test_headline_rows_frame_the_schedules_with_random_real_and_full_data():
-    random_real = {"ipc4": {"test_mean": 11.0, "test_std": 1.0, "val_mean": 9.0, "n": 3}}
-    reference = {"test_mean": 90.0, "test_std": 0.5, "val_mean": 89.0, "n": 2, "what": "x"}
+    table = protocols.summary(summary_rows())
+    random_real = {"ipc2": {"test_mean": 70.0, "test_std": 1.0, "n": 5}}
+    reference = {"test_mean": 90.0, "test_std": 0.2, "n": 6}
     rows = headline_rows(
-        progressive_rows(), distill=DISTILL, random_real=random_real, reference=reference
+        table, distill=DISTILL, random_real=random_real, reference=reference, protocol="equal"
     )
-    assert [row["method"] for row in rows] == [
-        "random real",
+    assert [r["method"] for r in rows] == [
+        RANDOM_REAL,
         "PDD (progressive)",
         "MTT (union, one stage)",
-        "full data (experts)",
+        FULL_DATA,
     ]
-    assert rows[0] == {"method": "random real", "test_mean": 11.0, "test_std": 1.0, "n": 3}
-    assert rows[1]["test_mean"] == 25.0 and rows[1]["test_std"] == 5.0  # population std
-    assert rows[2]["n"] == 2 and rows[-1]["test_mean"] == 90.0
-    # a schedule's numbers stay numpy floats, as the notebook computed them before
-    assert isinstance(rows[1]["test_mean"], np.floating)
-
-
-def test_headline_rows_leave_out_random_real_when_its_ipc_was_not_measured():
-    reference = {"test_mean": 90.0, "test_std": 0.5, "n": 2}
-    rows = headline_rows(
-        progressive_rows(), distill=DISTILL, random_real={"ipc1": {}}, reference=reference
+    assert rows[1] == {"method": "PDD (progressive)", "test_mean": 80.0, "test_std": 1.0, "n": 3}
+    without = headline_rows(
+        table, distill=DISTILL, random_real={}, reference=reference, protocol="paper"
     )
-    assert [row["method"] for row in rows][0] == "PDD (progressive)"
-    assert len(rows) == 3
+    assert without[0]["method"] == "PDD (progressive)"
 
 
-def test_headline_metrics_by_method_with_the_gap_of_pdd_over_the_union():
-    rows = [
-        {"method": "PDD (progressive)", "test_mean": 25.0, "test_std": 5.0, "n": 2},
-        {"method": "MTT (union, one stage)", "test_mean": 20.0, "test_std": 5.0, "n": 2},
-    ]
-    scratch = {
-        "progressive": SetScore((1, 2), (20.0, 30.0), (0.0, 0.0), (0.0, 0.0)),
-        "union": SetScore((1, 2), (10.0, 10.0), (0.0, 0.0), (0.0, 0.0)),
+def test_metrics_keep_both_tables_the_comparisons_and_the_gaps():
+    final = summary_rows()
+    table = protocols.summary(final)
+    compared = protocols.comparisons(final, [("progressive", "union")])
+    reference = {"test_mean": 90.0, "test_std": 0.2, "n": 6}
+    rows = {
+        protocol: headline_rows(
+            table, distill=DISTILL, random_real={}, reference=reference, protocol=protocol
+        )
+        for protocol in protocols.PROTOCOLS
     }
-    metrics = headline_metrics(
-        rows, scratch, dataset="fashion-mnist", distill=DISTILL, stage_epochs=5, evals=EVALS
-    )
-    assert metrics["headline"]["PDD (progressive)"] == {"test_mean": 25.0, "test_std": 5.0, "n": 2}
-    assert metrics["union_from_scratch"]["progressive"] == {"test_mean": 25.0, "test_std": 5.0}
-    assert metrics["eval"] == {"stage_epochs": 5, "dsa": True, "seeds": 2}
-    assert metrics["total_ipc"] == 4 and metrics["stages"] == 2
-    assert metrics["pdd_minus_mtt"] == pytest.approx(5.0)
-
-
-def test_headline_metrics_without_both_schedules_have_no_gap():
-    rows = [{"method": "PDD (progressive)", "test_mean": 25.0, "test_std": 5.0, "n": 2}]
-    scratch = {"progressive": SetScore((1,), (20.0,), (0.0,), (0.0,))}
-    metrics = headline_metrics(
-        rows, scratch, dataset="fashion-mnist", distill=DISTILL, stage_epochs=5, evals=EVALS
-    )
-    assert "pdd_minus_mtt" not in metrics
+    metrics = headline_metrics(rows, table, compared, params=params(), runs=3, seeds=2)
+    assert metrics["headline"]["PDD (progressive)"]["test_mean"] == pytest.approx(81.0)
+    assert metrics["headline_equal"]["PDD (progressive)"]["test_mean"] == pytest.approx(80.0)
+    assert metrics["pdd_minus_mtt"] == pytest.approx(1.1666667)
+    assert metrics["pdd_minus_mtt_equal"] == pytest.approx(1.1666667)
+    assert metrics["protocols"] == {"paper": {"stage_epochs": 1}, "equal": {"steps": 2}}
+    assert len(metrics["comparisons"]) == 2 and metrics["union_from_scratch"] == {}
 
 
 def test_with_result_formats_mean_and_std_to_two_decimals():
-    table = pd.DataFrame({"method": ["a"], "test_mean": [24.456], "test_std": [4.8]})
-    assert with_result(table).result.tolist() == ["24.46 ± 4.80"]
-    assert "result" not in table.columns  # the written table is left alone
+    table = pd.DataFrame({"test_mean": [77.123], "test_std": [0.456]})
+    assert with_result(table).result.tolist() == ["77.12 ± 0.46"]
+
+
+def test_recipes_change_only_the_network_or_the_augmentation():
+    ctx = dataclasses.replace(
+        tiny_context(), net={"name": "convnet", "width": 4, "depth": 2, "norm": "instance"}
+    )
+    default, shift, plain, wide = (
+        recipe(ctx, name) for name in ("default", "shift", "plain", "wide")
+    )
+    assert default.augment is ctx.augment and plain.augment is None
+    assert shift.augment.config.strategy == ("crop",) and shift.augment.config.flip is False
+    assert default.make_model(3).features[0].out_channels == 4
+    assert wide.make_model(3).features[0].out_channels == 128
+    with pytest.raises(ValueError, match="unknown recipe"):
+        recipe(ctx, "fancy")

@@ -29,7 +29,9 @@ pytestmark = pytest.mark.slow
 # Smoke profile, made long enough that a kill lands mid-work.
 BUFFERS = ["--set", "buffers.num_experts=3", "--set", "buffers.epochs=6"]
 BUFFERS += ["--set", "buffers.examples_per_epoch=2000"]
-DISTILL = ["--set", "distill.iterations=60", "--set", "distill.checkpoint_every=2"]
+# one distillation run: each run resumes in a work folder of its own, as this one does
+DISTILL = ["--set", "distill.runs=1", "--set", "ablation.runs=1", "--set", "distill.iterations=60"]
+DISTILL += ["--set", "distill.checkpoint_every=2"]
 DISTILL += ["--set", "distill.eval_every=20"]
 STAGES = {
     "buffers": ["buffers", *BUFFERS],
@@ -91,7 +93,12 @@ def kill_midway(stage: str, workdir: Path, mirror: Path, trigger: str, delay: fl
 
 
 def tensors_of(folder: Path, pattern: str) -> dict[str, dict]:
-    return {path.name: torch.load(path, weights_only=True) for path in sorted(folder.glob(pattern))}
+    found = {
+        path.relative_to(folder).as_posix(): torch.load(path, weights_only=True)
+        for path in sorted(folder.glob(pattern))
+    }
+    assert found, f"nothing matches {pattern} in {folder}"
+    return found
 
 
 def assert_same(left, right, where: str) -> None:
@@ -166,7 +173,7 @@ def test_killed_stages_resume_to_identical_outputs(
     assert alive, f"distillation ended before the kill at {distill_trigger}"
     assert "MTT resumes at iteration" in log
     assert_same(
-        tensors_of(tmp_path / "artifacts" / "distill" / "progressive", "stage_*.pt"),
-        tensors_of(reference / "artifacts" / "distill" / "progressive", "stage_*.pt"),
+        tensors_of(tmp_path / "artifacts" / "distill" / "progressive", "run*/stage_*.pt"),
+        tensors_of(reference / "artifacts" / "distill" / "progressive", "run*/stage_*.pt"),
         "distilled sets",
     )

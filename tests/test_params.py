@@ -144,6 +144,10 @@ BAD_CASES = {
     "overlay without a section": (edit("profiles.paper.dm", delete=True), "section 'dm'"),
     "split that is not IPCs": (edit("ablation.stage_ipcs", ["2-x"]), "ablation.stage_ipcs"),
     "scaling sizes repeat": (edit("scaling.real_ipcs", [10, 10]), "scaling.real_ipcs"),
+    "zero runs of an ablation item": (edit("ablation.runs_by_item", {"10": 0}), "runs_by_item"),
+    "more ablation runs than main runs": (edit("ablation.runs", 9), "ablation.runs"),
+    "more experts per run than experts": (edit("distill.experts_per_run", 99), "experts_per_run"),
+    "a recipe list without default first": (edit("evaluate.recipes", ["shift"]), "recipes"),
     "keep probability one": (
         edit("easy_drop.correct_by_all_keep", 1.0),
         "easy_drop.correct_by_all_keep",

@@ -156,19 +156,32 @@ def test_distilled_sets_load_with_plain_torch(smoke_run):
     params = load_params(PARAMS_FILE, profile="smoke").distill
     for name in SCHEDULES:
         folder = smoke_run / "reports" / "distill" / name
-        stages = sorted(folder.glob("stage_*.pt"))
+        assert sorted(p.name for p in folder.glob("run*")) == [
+            f"run{r}" for r in range(params.runs)
+        ]
+        stages = sorted((folder / "run1").glob("stage_*.pt"))
         assert len(stages) == (1 if name == "union" else params.stages)
         payload = torch.load(stages[0], weights_only=True)
         assert payload["images"].shape[1:] == (1, 28, 28) and float(payload["lr"]) > 0
 
 
 def test_progressive_sets_keep_earlier_stages(smoke_run):
-    """The evaluation table names every method and the per-stage curve has every stage."""
+    """The evaluation names every method under both protocols, and every network of every
+    run went through every stage, the set growing by one stage's images each time."""
+    params = load_params(PARAMS_FILE, profile="smoke")
     metrics = json.loads((smoke_run / "reports" / "evaluate" / "metrics.json").read_text())
     assert "PDD (progressive)" in metrics["headline"] and "pdd_minus_mtt" in metrics
-    rows = (smoke_run / "reports" / "evaluate" / "progressive.csv").read_text()
-    assert (
-        rows.count("progressive,") == 2 * load_params(PARAMS_FILE, profile="smoke").eval.num_seeds
+    assert "PDD (progressive)" in metrics["headline_equal"] and "pdd_minus_mtt_equal" in metrics
+    scores = pd.read_csv(smoke_run / "reports" / "evaluate" / "scores.csv")
+    pdd = scores[(scores.set == "progressive") & (scores.protocol == "paper")]
+    pdd = pdd[pdd.recipe == "default"]
+    networks = pdd.groupby(["run", "seed"])
+    assert networks.ngroups == params.distill.runs * params.evaluate.num_seeds
+    per_stage = params.distill.ipc_per_stage
+    expected = [per_stage * (i + 1) for i in range(params.distill.stages)]
+    assert all(group.images_per_class.tolist() == expected for _, group in networks)
+    assert all(
+        group.stage.tolist() == list(range(1, params.distill.stages + 1)) for _, group in networks
     )
 
 
@@ -219,11 +232,15 @@ def test_stage_count_ablation_reuses_the_main_sets_and_distils_the_rest(smoke_ru
     assert metrics[1]["set"] == "reused reports/distill/union"
     assert metrics[2]["set"] == "reused reports/distill/progressive"
     assert metrics[5]["set"] == "distilled here" and metrics[5]["wall_seconds"] > 0
-    assert len(list((reports / "10").glob("stage_*.pt"))) == 10
+    assert len(list((reports / "10" / "run0").glob("stage_*.pt"))) == 10
+    assert not (reports / "10" / "run1").exists()  # ablation.runs_by_item: P = 10 once
+    assert (reports / "5" / "run1").is_dir() and metrics[10]["results"]["paper/default"][
+        "runs"
+    ] == 1
     assert [metrics[p]["ipc_per_stage"] for p in STAGE_COUNTS] == [10, 5, 2, 1]
     split = json.loads((reports / "2-8" / "metrics.json").read_text())
     assert split["set"] == "distilled here" and split["stage_ipcs"] == [2, 8]
-    stages = sorted((reports / "2-8").glob("stage_*.pt"))
+    stages = sorted((reports / "2-8" / "run0").glob("stage_*.pt"))
     sizes = [len(torch.load(path, weights_only=True)["images"]) for path in stages]
     assert sizes == [20, 80]  # 10 classes x 2, then x 8
 
@@ -232,7 +249,7 @@ def test_scaling_grows_pdd_and_scores_real_subsets_against_full_data(smoke_run):
     params = load_params(PARAMS_FILE, profile="smoke").scaling
     reports = smoke_run / "reports" / "scaling"
     metrics = json.loads((reports / "metrics.json").read_text())
-    assert len(list(reports.glob("stage_*.pt"))) == params.stages
+    assert len(list((reports / "run0").glob("stage_*.pt"))) == params.stages
     grown = metrics["scores"][metrics["grown"]]
     sizes = [params.ipc_per_stage * (i + 1) for i in range(params.stages)]
     assert sorted(grown) == sorted(f"ipc{ipc}" for ipc in sizes)
@@ -255,11 +272,11 @@ def test_later_stages_drop_the_easiest_examples(smoke_run):
     dropped = json.loads((reports / "0.4" / "metrics.json").read_text())
     assert kept["set"] == "reused reports/distill/progressive" and kept["kept_fraction"] == 1.0
     assert dropped["set"] == "distilled here" and dropped["kept_fraction"] == pytest.approx(0.6)
-    assert len(list((reports / "0.4").glob("stage_*.pt"))) == 2
+    assert len(list((reports / "0.4" / "run0").glob("stage_*.pt"))) == 2
     correct = json.loads((reports / "correct-by-all" / "metrics.json").read_text())
     assert correct["criterion"] == "correct-by-all" and correct["set"] == "distilled here"
     assert len(correct["kept_by_stage"]) == 1 and 0 < correct["kept_by_stage"][0] <= 1
-    manifest = json.loads((reports / "correct-by-all" / "manifest.json").read_text())
+    manifest = json.loads((reports / "correct-by-all" / "run0" / "manifest.json").read_text())
     first, second = (stage["real_examples"] for stage in manifest["stages"])
     assert second == round(correct["kept_by_stage"][0] * first)
 
@@ -288,8 +305,10 @@ def test_methods_table_compares_each_method_alone_and_with_pdd(smoke_run):
         metrics = json.loads((published / "metrics.json").read_text())
         assert set(metrics["results"]) == {f"{name.upper()} alone", f"PDD + {name.upper()}"}
         assert metrics["factor"] == (2 if name == "idc" else 1)
-        stages = sorted((published / "progressive").glob("*.pt"))
-        assert len(stages) == load_params(PARAMS_FILE, profile="smoke").distill.stages
+        for run in range(SMOKE.methods.runs):
+            stages = sorted((published / "progressive" / f"run{run}").glob("*.pt"))
+            assert len(stages) == SMOKE.distill.stages
+        assert {c["comparison"] for c in metrics["comparisons"]} == {"progressive − union"}
     table = (smoke_run / "reports" / "summary" / "methods.csv").read_text().splitlines()
     assert [row.split(",")[0] for row in table[1:]] == ["mtt", *METHODS]
 

@@ -81,8 +81,10 @@ def test_methods_table_gathers_mtt_and_every_method(tmp_path):
         "PDD (progressive)": {"test_mean": 71.5, "test_std": 0.4, "n": 5},
     }
     _write(reports / "evaluate" / "metrics.json", {"headline": headline})
-    stages = {"stages": [{"seconds": 1.5}, {"seconds": 2.0}]}
-    _write(reports / "distill" / "progressive" / "metrics.json", stages)
+    runs = {
+        "runs": [{"stages": [{"seconds": 1.5}, {"seconds": 2.0}]}, {"stages": [{"seconds": 3.5}]}]
+    }
+    _write(reports / "distill" / "progressive" / "metrics.json", runs)  # 3.5 s a run
     idc = {"IDC alone": _result(60.0, 1.0), "PDD + IDC": _result(59.25, 0.5, n=4, seconds=7.0)}
     _write(reports / "methods" / "idc" / "metrics.json", {"method": "idc", "results": idc})
     _write(reports / "methods" / "dm" / "metrics.json", {"method": "dm"})  # not asked for
@@ -92,8 +94,8 @@ def test_methods_table_gathers_mtt_and_every_method(tmp_path):
     assert [p.name for p in written] == ["methods.csv", "methods.md"]
     assert list(table.method) == ["mtt", "idc"]
     mtt, idc = table.iloc[0], table.iloc[1]
-    assert mtt.pdd_minus_alone == 1.5 and mtt.pdd_distill_s == 3.5 and mtt.seeds == 5
-    assert idc.pdd_minus_alone == -0.75 and idc.seeds == 3 and idc.pdd_distill_s == 7.0
+    assert mtt.pdd_minus_alone == 1.5 and mtt.pdd_distill_s == 3.5 and mtt.runs == 5
+    assert idc.pdd_minus_alone == -0.75 and idc.runs == 3 and idc.pdd_distill_s == 7.0
     markdown = (tmp_path / "tables" / "methods.md").read_text()
     assert "| IDC | 60.00 ± 1.00 | 59.25 ± 0.50 | -0.75 | 3 | 10 / 7 | 67.5 → 67.9 |" in markdown
     assert "| MTT | 70.00 ± 0.50 | 71.50 ± 0.40 | +1.50 | 5 | — / 4 | 65.3 → 66.9 |" in markdown

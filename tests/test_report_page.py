@@ -138,6 +138,7 @@ def test_landing_page_is_the_sections_in_order(tmp_path):
     assert "do not edit by hand. Dataset fashion-mnist, network convnet-128" in page
     headings = [line for line in page.splitlines() if line.startswith("## ")]
     assert headings == [
+        "## The paper's claims",
         "## All results",
         "## Base methods alone and with PDD",
         "## Measured time of every stage",

@@ -115,3 +115,38 @@ def test_one_job_for_duplicates_within_a_call(monkeypatch):
     monkeypatch.setattr(scoring, "run_job", lambda job: trained.append(job.seed) or run_job(job))
     rows = score_sets({"a": [stage(0.0, 0.1)], "b": [stage(0.0, 0.1)]}, plain(data), [1])
     assert trained == [1] and rows[0]["test_acc"] == rows[1]["test_acc"]
+
+
+def sized(images: int, lr: float = 0.1) -> SyntheticStage:
+    return SyntheticStage(torch.zeros(images, 1, 8, 8), torch.arange(images) % 3, lr)
+
+
+@pytest.mark.parametrize(
+    "sizes, steps, batch, expected",
+    [
+        ([20] * 5, None, 256, [300] * 5),  # the paper's budget: stage_epochs per stage
+        ([20] * 5, 1500, 256, [300] * 5),  # the same, as an equal budget
+        ([100], 1500, 256, [1500]),  # a one-stage set gets every step at once
+        ([50, 50], 1500, 256, [750, 750]),
+        ([20] * 10, 1500, 256, [150] * 10),
+        ([20, 20, 20], 10, 256, [3, 3, 4]),  # the remainder goes to the last stages
+        ([16, 16], 8, 16, [4, 2]),  # the second stage's union takes 2 steps an epoch
+    ],
+)
+def test_a_step_budget_is_shared_out_over_the_stages(sizes, steps, batch, expected):
+    config = TrainConfig(epochs=300, lr=0.01, batch_size=batch)
+    stages = [sized(n) for n in sizes]
+    assert scoring.stage_epochs(stages, config, steps) == expected
+
+
+def test_an_equal_budget_job_is_the_paper_job_when_their_epochs_agree():
+    data = tiny_splits()
+    stages = [stage(0.0, 0.1), stage(1.0, 0.02)]
+    paper = ScoreJob(stages, 1, plain(data))  # 2 epochs per stage: 4 steps
+    equal = ScoreJob(stages, 1, plain(data, steps=4))
+    longer = ScoreJob(stages, 1, plain(data, steps=6))
+    assert job_key(paper) == job_key(equal) != job_key(longer)
+    rows = scoring.run_job(longer)
+    assert [row["steps"] for row in rows] == [3, 6]
+    with pytest.raises(ValueError, match="step budget"):
+        plain(data, steps=0)

@@ -72,22 +72,29 @@ def tiny_stages(count: int) -> list[SyntheticStage]:
     ]
 
 
-PARAMS = SimpleNamespace(evaluate=SimpleNamespace(stage_epochs=1), common=SimpleNamespace(seed=0))
+PARAMS = SimpleNamespace(
+    evaluate=SimpleNamespace(stage_epochs=1, equal_steps=None, recipes=["default"]),
+    distill=SimpleNamespace(stages=2),
+    common=SimpleNamespace(seed=0),
+)
 
 
-def publish(folder: Path, stages: list[SyntheticStage], seconds: list[float]) -> None:
-    """A main-run stage's published set: the stage files, their manifest and metrics."""
-    entries = []
-    for index, stage in enumerate(stages):
-        payload = {"images": stage.images, "labels": stage.labels, "lr": torch.tensor(stage.lr)}
-        save_torch(payload, folder / f"stage_{index + 1}.pt")
-        entries.append({"file": f"stage_{index + 1}.pt", "ipc": stage.ipc, "lr": stage.lr})
-    write_json(folder / "manifest.json", {"stages": entries})
-    write_json(folder / "metrics.json", {"stages": [{"seconds": s} for s in seconds]})
+def publish(folder: Path, runs: list[list[SyntheticStage]], seconds: list[list[float]]) -> None:
+    """A main-run stage's published runs: each run's stage files and manifest, and the
+    schedule's metrics."""
+    for index, stages in enumerate(runs):
+        entries = []
+        for number, stage in enumerate(stages, start=1):
+            payload = {"images": stage.images, "labels": stage.labels, "lr": torch.tensor(stage.lr)}
+            save_torch(payload, folder / f"run{index}" / f"stage_{number}.pt")
+            entries.append({"file": f"stage_{number}.pt", "ipc": stage.ipc, "lr": stage.lr})
+        write_json(folder / f"run{index}" / "manifest.json", {"stages": entries})
+    metrics = {"runs": [{"stages": [{"seconds": s} for s in run]} for run in seconds]}
+    write_json(folder / "metrics.json", metrics)
 
 
-def test_a_published_set_is_reused_and_scored(tmp_path):
-    publish(tmp_path / "distill" / "progressive", tiny_stages(2), [1.0, 2.0])
+def test_published_runs_are_reused_and_scored_under_both_protocols(tmp_path):
+    publish(tmp_path / "distill" / "progressive", [tiny_stages(2)] * 3, [[1.0, 2.0]] * 3)
     run = run_variant(
         PARAMS,
         tiny_context(),
@@ -95,16 +102,25 @@ def test_a_published_set_is_reused_and_scored(tmp_path):
         work_name="unused",
         out_dir=tmp_path / "out",
         num_seeds=2,
+        runs=2,
         label={"rate": 0.0},
         published=tmp_path,
         reuse="distill/progressive",
     )
     assert run.variant.origin == "reused reports/distill/progressive"
-    assert run.variant.distill_seconds == 3.0 and run.variant.wall_seconds is None
+    assert run.variant.distill_seconds == [3.0, 3.0] and run.variant.wall_seconds is None
+    assert len(run.variant.runs) == 2  # the first two of three
     assert list(run.progressive.columns)[-1] == "rate" and (run.progressive.rate == 0.0).all()
-    assert run.progressive.stage.tolist() == [1, 2, 1, 2]  # two seeds through two stages
-    assert run.final["n"] == 2 and run.final["set"] == run.variant.origin
+    paper = run.progressive[run.progressive.protocol == "paper"]
+    assert paper.stage.tolist() == [1, 2] * 4  # two runs × two seeds through two stages
+    assert set(run.progressive.protocol) == {"paper", "equal"}
+    assert len(run.final_rows) == 8 and (run.final_rows.stage == 2).all()
+    assert run.final["n"] == 4 and run.final["set"] == run.variant.origin
+    assert set(run.final["results"]) == {"paper/default", "equal/default"}
+    assert run.final["results"]["paper/default"]["runs"] == 2
     assert not (tmp_path / "out").exists()  # nothing distilled
+    with pytest.raises(ValueError, match="holds 3 runs, 4 needed"):
+        variant_run.reuse_published(tmp_path, "distill/progressive", 4)
 
 
 def test_without_a_published_set_the_variant_is_distilled(tmp_path, monkeypatch):
@@ -112,7 +128,7 @@ def test_without_a_published_set_the_variant_is_distilled(tmp_path, monkeypatch)
 
     def distil(params, ctx, **kwargs):
         calls.append(kwargs)
-        return VariantSet(tiny_stages(1), "distilled here", 4.0, 5.0)
+        return VariantSet([tiny_stages(1)], "distilled here", [4.0], 5.0)
 
     monkeypatch.setattr(variant_run, "distil_progressive", distil)
     later = tiny_context().data
@@ -123,11 +139,13 @@ def test_without_a_published_set_the_variant_is_distilled(tmp_path, monkeypatch)
         work_name="easy-drop-0.0",
         out_dir=tmp_path / "out",
         num_seeds=1,
+        runs=1,
         published=tmp_path,
         reuse="distill/progressive",  # not published: distilled instead
         stage_ipcs=(1,),
         later_data=later,
         keep_learned=0.2,
+        only_paper=True,
     )
     assert run.variant.origin == "distilled here"
     assert calls == [
@@ -135,19 +153,15 @@ def test_without_a_published_set_the_variant_is_distilled(tmp_path, monkeypatch)
             "artifacts": tmp_path,
             "work_name": "easy-drop-0.0",
             "out_dir": tmp_path / "out",
+            "runs": 1,
             "distill": None,
             "stage_ipcs": (1,),
             "later_data": later,
             "keep_learned": 0.2,
         }
     ]
-    assert list(run.progressive.columns) == [
-        "seed",
-        "stage",
-        "images_per_class",
-        "test_acc",
-        "val_acc",
-    ]  # no label: the rows as scored
+    assert set(run.progressive.protocol) == {"paper"}  # only the paper protocol
+    assert "rate" not in run.progressive  # no label: the rows as scored
     assert run.final["distill_seconds"] == 4.0 and run.final["wall_seconds"] == 5.0
 
 

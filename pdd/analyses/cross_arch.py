@@ -27,7 +27,7 @@ from torch import Tensor, nn
 from pdd.config.context import Context
 from pdd.core.augment import DiffAugment
 from pdd.core.scoring import Scoring, final_rows, score_sets
-from pdd.core.synthetic import SyntheticStage, load_stages
+from pdd.core.synthetic import SyntheticStage, load_runs
 from pdd.core.train import TrainConfig
 from pdd.data import Splits
 from pdd.data.splits import sample_per_class
@@ -46,14 +46,15 @@ def compared_sets(
     params: Any, data: Splits, reports: Path, schedules: Sequence[str]
 ) -> dict[str, list[SyntheticStage]]:
     """Random real images at the main run's total IPC (trained at `eval.lr`), then the
-    published set of each of `schedules`, by label: what notebooks 07 and 08 compare."""
+    published set (run 0) of each of `schedules`, by label: what notebooks 07 and 08
+    compare."""
     distill = params.distill
     total_ipc = distill.stages * distill.ipc_per_stage
     real_seed = derive_seed(params.common.seed, "real")
     sets = {"random real": random_real_set(data, total_ipc, params.eval.lr, real_seed)}
     for schedule in schedules:
         label = schedule_label(schedule, distill.method)
-        sets[label] = load_stages(Path(reports) / "distill" / schedule)
+        sets[label] = load_runs(Path(reports) / "distill" / schedule)[0]  # run 0
     return sets
 
 

@@ -3,6 +3,9 @@ per-stage metrics and the figure of matching loss and validation accuracy."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
@@ -22,13 +25,36 @@ def take_history(stages: list[SyntheticStage]) -> pd.DataFrame:
     )
 
 
-def schedule_metrics(schedule: str, stages: list[SyntheticStage]) -> dict:
-    """metrics.json of a schedule: per stage its IPC, step size, selection and cost."""
-    rows = [
+def stage_rows(stages: list[SyntheticStage]) -> list[dict]:
+    """Per stage of one run: its IPC, step size, selection and cost."""
+    return [
         {"stage": s.info["stage"], "ipc": s.ipc, "lr": s.lr, **{k: s.info[k] for k in STAGE_INFO}}
         for s in stages
     ]
-    return {"schedule": schedule, "stages": rows}
+
+
+def schedule_metrics(schedule: str, runs: Mapping[Any, list[SyntheticStage]]) -> dict:
+    """metrics.json of a schedule: every run (`DistillRun` -> its stages) with its seed,
+    its experts and its stages."""
+    return {
+        "schedule": schedule,
+        "runs": [
+            {
+                "run": run.index,
+                "seed": run.seed,
+                "experts": list(run.experts),
+                "stages": stage_rows(stages),
+            }
+            for run, stages in runs.items()
+        ],
+    }
+
+
+def distill_seconds(metrics: dict) -> list[float]:
+    """Seconds of distillation of each run of a schedule's metrics.json (one run when it
+    predates runs and lists its stages alone)."""
+    runs = metrics.get("runs", [metrics])
+    return [sum(stage["seconds"] for stage in run["stages"]) for run in runs]
 
 
 def distillation_figure(history: pd.DataFrame, schedule: str) -> Figure:

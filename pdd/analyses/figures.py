@@ -51,14 +51,37 @@ def lines_over_seeds(
     return fig
 
 
-def accuracy_by_stage(progressive: pd.DataFrame, *, title: str) -> plt.Figure:
-    """Test accuracy (mean ± sd over seeds) against images per class so far, one line per
-    schedule (rows: schedule, images_per_class, test_acc)."""
-    return lines_over_seeds(
-        progressive,
-        x="images_per_class",
-        hue="schedule",
-        xlabel="images per class so far",
-        ylabel="test accuracy (%)",
-        title=title,
+def accuracy_by_stage(
+    progressive: pd.DataFrame, *, title: str, col: str | None = None
+) -> plt.Figure:
+    """Test accuracy (mean ± sd over networks) against images per class so far, one line
+    per schedule (rows: schedule, images_per_class, test_acc); with `col`, one panel per
+    value of that column (e.g. the protocol)."""
+    if col is None:
+        return lines_over_seeds(
+            progressive,
+            x="images_per_class",
+            hue="schedule",
+            xlabel="images per class so far",
+            ylabel="test accuracy (%)",
+            title=title,
+        )
+    panels = list(dict.fromkeys(progressive[col]))
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(3.6 * len(panels), 2.8), layout="constrained", sharey=True
     )
+    for ax, value in zip(list(axes) if len(panels) > 1 else [axes], panels, strict=True):
+        sns.lineplot(
+            data=progressive[progressive[col] == value],
+            x="images_per_class",
+            y="test_acc",
+            hue="schedule",
+            style="schedule",
+            markers=True,
+            errorbar="sd",
+            ax=ax,
+            legend=ax is axes[-1] if len(panels) > 1 else True,
+        )
+        ax.set(xlabel="images per class so far", ylabel="test accuracy (%)", title=f"{value}")
+    fig.suptitle(title)
+    return fig

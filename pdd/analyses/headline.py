@@ -1,28 +1,29 @@
 """The paper's headline: PDD's progressive sets against MTT's one-stage union at the same total
-images per class, between random real images and full data. Every schedule is evaluated the
-paper's way (one network through S_1, S_1 ∪ S_2, ...) and as a fresh network on the union;
-the table takes each schedule's accuracy after its last stage."""
+images per class, between random real images and full data, every schedule distilled in
+several independent runs. Every run of every schedule is scored under both protocols
+(`paper`, `equal`: `pdd.analyses.protocols`) and every recipe, and also as a fresh network
+on the union at `eval.epochs` (`scratch`, the default recipe); the comparisons between
+schedules are paired by run and evaluation seed."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from torch import nn
 
-from pdd.config.schema import Distill, Eval
-from pdd.core.augment import DiffAugment
-from pdd.core.evaluate import ROW, set_score, splits_scoring
-from pdd.core.scoring import score_sets
+from pdd.analyses.protocols import comparison_scorings, equal_steps, records
+from pdd.config.context import Context
+from pdd.config.schema import Distill
+from pdd.core.evaluate import score_runs, splits_scoring
 from pdd.core.synthetic import SyntheticStage
-from pdd.core.train import SetScore, TrainConfig
-from pdd.data import Splits
 
 RANDOM_REAL = "random real"
 FULL_DATA = "full data (experts)"
 SUMMARY = ("test_mean", "test_std", "n")  # the columns of every headline row
+# The schedules' comparisons: PDD against the base method alone, and against stages that
+# ignore each other.
+PAIRS = (("progressive", "union"), ("progressive", "sequential"))
 
 
 def schedule_labels(method: str) -> dict[str, str]:
@@ -39,123 +40,106 @@ def total_ipc(distill: Distill) -> int:
     return distill.stages * distill.ipc_per_stage
 
 
-def progressive_table(
-    sets: Mapping[str, list[SyntheticStage]],
-    *,
-    make_model: Callable[[int], nn.Module],
-    config: TrainConfig,
-    stage_epochs: int,
+def score_schedules(
+    sets: Mapping[str, Sequence[list[SyntheticStage]]],
+    ctx: Context,
+    params: Any,
     seeds: Sequence[int],
-    data: Splits,
-    augment: DiffAugment | None,
 ) -> pd.DataFrame:
-    """Progressive evaluation of every schedule, each stage trained for `stage_epochs` epochs
-    of the protocol `config`: rows (schedule, seed, stage, images_per_class, test_acc,
-    val_acc), all sets' networks spread over the workers at once."""
-    config = dataclasses.replace(config, epochs=stage_epochs)
-    scoring = splits_scoring(data, make_model=make_model, config=config, augment=augment)
-    rows = [
-        {"schedule": row["set"], **{k: row[k] for k in ROW}}
-        for row in score_sets(dict(sets), scoring, seeds)
-    ]
-    return pd.DataFrame(rows)
-
-
-def scratch_scores(
-    sets: Mapping[str, list[SyntheticStage]],
-    *,
-    make_model: Callable[[int], nn.Module],
-    config: TrainConfig,
-    seeds: Sequence[int],
-    data: Splits,
-    augment: DiffAugment | None,
-) -> dict[str, SetScore]:
-    """Per schedule, fresh networks trained on the whole union at once (the last stage's
-    step size); a one-stage set's scores are its progressive ones, read from the cache."""
-    scoring = splits_scoring(
-        data, make_model=make_model, config=config, augment=augment, protocol="union"
+    """Rows (set, run, protocol, recipe, seed, stage, images_per_class, steps, test_acc,
+    val_acc, seconds) of every run of every schedule under `paper` and `equal` for every
+    recipe, and under `scratch` (one fresh network on the union, `eval.epochs`, the last
+    stage's step size, default recipe), all queued at once."""
+    scorings = comparison_scorings(ctx, params)
+    scorings["scratch", "default"] = splits_scoring(
+        ctx.data,
+        make_model=ctx.make_model,
+        config=ctx.eval_config,
+        augment=ctx.augment,
+        protocol="union",
     )
-    rows = score_sets(dict(sets), scoring, seeds)
-    return {name: set_score([row for row in rows if row["set"] == name]) for name in sets}
-
-
-def scratch_table(scratch: Mapping[str, SetScore]) -> pd.DataFrame:
-    """One row per (schedule, seed) with its test accuracy."""
-    return pd.DataFrame(
-        [
-            {"schedule": name, "seed": seed, "test_acc": acc}
-            for name, score in scratch.items()
-            for seed, acc in zip(score.seeds, score.test_acc, strict=True)
-        ]
-    )
-
-
-def final_stage_rows(progressive: pd.DataFrame) -> pd.DataFrame:
-    """Each schedule's rows after its last stage, indexed by schedule."""
-    last_stage = progressive.groupby("schedule").stage.transform("max")
-    return progressive[progressive.stage == last_stage].set_index("schedule")
+    return pd.DataFrame(score_runs(sets, scorings, seeds))
 
 
 def headline_rows(
-    progressive: pd.DataFrame,
+    table: pd.DataFrame,
     *,
     distill: Distill,
     random_real: Mapping[str, Any],
     reference: Mapping[str, Any],
+    protocol: str,
+    recipe: str = "default",
 ) -> list[dict[str, Any]]:
-    """Rows (method, test_mean, test_std, n): random real at the same total IPC (when the
-    baselines measured it), every schedule after its last stage, then full data.
+    """Rows (method, test_mean, test_std, n) of one protocol and recipe: random real at the
+    same total IPC (when the baselines measured it; std over seeds), every schedule (mean
+    and std over its runs, n = runs), then full data. `table`: `protocols.summary`;
     `random_real`: the baselines' `random_real` metrics; `reference`: the buffers'
-    `full_data_reference`. A list, not a table: metrics.json keeps each value's own type
-    (numpy or Python float), and the two round differently."""
+    `full_data_reference`."""
     rows = []
     baseline = random_real.get(f"ipc{total_ipc(distill)}")
     if baseline is not None:
         rows.append({"method": RANDOM_REAL, **{k: baseline[k] for k in SUMMARY}})
-    final_rows, labels = final_stage_rows(progressive), schedule_labels(distill.method)
+    labels = schedule_labels(distill.method)
+    chosen = table[(table.protocol == protocol) & (table.recipe == recipe)].set_index("set")
     for name in distill.schedules:
-        accs = final_rows.loc[[name]].test_acc
-        # population std over seeds, as the distillation papers report it
+        row = chosen.loc[name]
         rows.append(
             {
                 "method": labels[name],
-                "test_mean": accs.mean(),
-                "test_std": accs.std(ddof=0),
-                "n": len(accs),
+                "test_mean": float(row.test_mean),
+                "test_std": float(row.test_std_runs) if row.runs > 1 else float(row.test_std_seeds),
+                "n": int(row.runs),
             }
         )
     rows.append({"method": FULL_DATA, **{k: reference[k] for k in SUMMARY}})
     return rows
 
 
+def by_method(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {row["method"]: {k: row[k] for k in SUMMARY} for row in rows}
+
+
 def headline_metrics(
-    rows: list[dict[str, Any]],
-    scratch: Mapping[str, SetScore],
+    rows: Mapping[str, list[dict[str, Any]]],
+    table: pd.DataFrame,
+    compared: pd.DataFrame,
     *,
-    dataset: str,
-    distill: Distill,
-    stage_epochs: int,
-    evals: Eval,
+    params: Any,
+    runs: int,
+    seeds: int,
 ) -> dict[str, Any]:
-    """The evaluate stage's metrics.json: the headline rows by method, the union from scratch,
-    the protocol, and PDD's gain over the one-stage union when both were run."""
+    """The evaluate stage's metrics.json. `rows`: headline rows by protocol (default
+    recipe); `table`: the summary of every set, protocol and recipe; `compared`: the
+    paired comparisons. `headline` is the paper protocol's table, `headline_equal` the
+    equal one's; `pdd_minus_mtt(_equal)` the paired gap of PDD over the one-stage union."""
+    distill, evaluate = params.distill, params.evaluate
+    scratch = table[table.protocol == "scratch"].set_index("set")
     metrics = {
-        "dataset": dataset,
+        "dataset": params.common.dataset,
         "total_ipc": total_ipc(distill),
         "stages": distill.stages,
-        "headline": {row["method"]: {k: row[k] for k in SUMMARY} for row in rows},
-        "union_from_scratch": {
-            name: {"test_mean": score.mean, "test_std": score.std}
-            for name, score in scratch.items()
+        "runs": runs,
+        "seeds_per_run": seeds,
+        "protocols": {
+            "paper": {"stage_epochs": evaluate.stage_epochs},
+            "equal": {"steps": equal_steps(params)},
         },
-        "eval": {"stage_epochs": stage_epochs, "dsa": evals.dsa, "seeds": evals.num_seeds},
+        "recipes": list(evaluate.recipes),
+        "headline": by_method(rows["paper"]),
+        "headline_equal": by_method(rows["equal"]),
+        "union_from_scratch": {
+            name: {"test_mean": float(row.test_mean), "test_std": float(row.test_std_seeds)}
+            for name, row in scratch.iterrows()
+        },
+        "summary": records(table),
+        "comparisons": records(compared),
+        "eval": {"dsa": params.eval.dsa, "epochs": params.eval.epochs},
     }
-    if "progressive" in scratch and "union" in scratch:
-        labels, by_method = schedule_labels(distill.method), metrics["headline"]
-        gap = (
-            by_method[labels["progressive"]]["test_mean"] - by_method[labels["union"]]["test_mean"]
-        )
-        metrics["pdd_minus_mtt"] = gap
+    gap = compared[compared.comparison == "progressive − union"]
+    for protocol, key in (("paper", "pdd_minus_mtt"), ("equal", "pdd_minus_mtt_equal")):
+        chosen = gap[(gap.protocol == protocol) & (gap.recipe == "default")]
+        if len(chosen):
+            metrics[key] = float(chosen.delta.iloc[0])
     return metrics
 
 

@@ -1,21 +1,21 @@
 """A base method alone and under PDD (notebook 04): the method run once at the total IPC
-(the `union` schedule) against the same method in progressive stages, both scored the
-progressive way."""
+(the `union` schedule) against the same method in progressive stages, each in several
+independent runs, both scored under the two protocols and every recipe of notebook 03 and
+compared run by run."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from pdd.analyses.variant_run import save_without_history
+from pdd.analyses import protocols
+from pdd.analyses.variant_run import eval_seeds, save_without_history
 from pdd.config.context import Context
-from pdd.config.distill_plan import plan_schedule
+from pdd.config.distill_plan import DistillRun, distill_runs, plan_schedule
 from pdd.core.buffers import load_buffers
-from pdd.core.evaluate import progressive_evaluation
+from pdd.core.evaluate import score_runs
 from pdd.core.progressive import run_schedule
 from pdd.core.synthetic import SyntheticStage
 from pdd.core.trajectory import Trajectory
@@ -30,74 +30,71 @@ def distil_schedule(
     method: str,
     schedule: str,
     experts: list[Trajectory],
+    run: DistillRun,
     artifacts: str | Path,
     out_dir: Path,
 ) -> list[SyntheticStage]:
-    """Distil `method` on one schedule into `out_dir/schedule` (resumable work folder
-    `methods-<method>-<schedule>`) and save its stages."""
+    """Distil `method` on one schedule in one run into `out_dir/<schedule>/run<r>`
+    (resumable work folder `methods-<method>-<schedule>-run<r>`) and save its stages."""
     plan, setup, work = plan_schedule(
         params,
         ctx,
         method=method,
         schedule=schedule,
-        experts=experts,
+        experts=run.pick(experts),
         work_name=f"methods-{method}-{schedule}",
         artifacts=artifacts,
+        run=run,
     )
     iterations = setup.distiller.config.iterations
-    print(f"{method} {schedule}: stage IPCs {plan.ipcs()}, {iterations} iterations")
-    stages = run_schedule(plan, setup, experts, folder=out_dir / schedule, work=work)
-    save_without_history(out_dir / schedule, stages, ctx.data)
+    print(f"{method} {schedule} run {run.index}: stage IPCs {plan.ipcs()}, {iterations} its")
+    folder = out_dir / schedule / run.folder
+    stages = run_schedule(plan, setup, run.pick(experts), folder=folder, work=work)
+    save_without_history(folder, stages, ctx.data)
     return stages
 
 
 def distil_schedules(
     params: Any, ctx: Context, *, method: str, artifacts: str | Path, out_dir: Path
-) -> dict[str, list[SyntheticStage]]:
-    """`method` alone and under PDD (see `distil_schedule`), from the saved experts."""
+) -> dict[str, list[list[SyntheticStage]]]:
+    """`method` alone and under PDD in `methods.runs` runs each (see `distil_schedule`),
+    from the saved experts: schedule -> its runs."""
     experts = load_buffers(Path(artifacts) / "buffers", params.buffers.num_experts)
+    runs = distill_runs(params, params.methods.runs)
     return {
-        schedule: distil_schedule(
-            params,
-            ctx,
-            method=method,
-            schedule=schedule,
-            experts=experts,
-            artifacts=artifacts,
-            out_dir=out_dir,
-        )
+        schedule: [
+            distil_schedule(
+                params,
+                ctx,
+                method=method,
+                schedule=schedule,
+                experts=experts,
+                run=run,
+                artifacts=artifacts,
+                out_dir=out_dir,
+            )
+            for run in runs
+        ]
         for schedule in SCHEDULES
     }
 
 
-def distill_seconds(sets: dict[str, list[SyntheticStage]]) -> dict[str, float]:
-    """Seconds of distillation per schedule, summed over its stages."""
-    return {name: sum(s.info["seconds"] for s in stages) for name, stages in sets.items()}
+def distill_seconds(sets: dict[str, list[list[SyntheticStage]]]) -> dict[str, float]:
+    """Seconds of distillation per schedule: the mean over its runs of their stages' sum."""
+    return {
+        name: sum(sum(s.info["seconds"] for s in stages) for stages in runs) / len(runs)
+        for name, runs in sets.items()
+    }
 
 
-def progressive_rows(
-    sets: dict[str, list[SyntheticStage]],
-    ctx: Context,
-    *,
-    method: str,
-    stage_epochs: int,
-    seeds: Sequence[int],
+def score_schedules(
+    sets: dict[str, list[list[SyntheticStage]]], ctx: Context, params: Any
 ) -> pd.DataFrame:
-    """The progressive evaluation of every schedule's set, one row per (schedule, seed,
-    stage), `stage_epochs` per stage."""
-    config = dataclasses.replace(ctx.eval_config, epochs=stage_epochs)
-    rows = []
-    for name, stages in sets.items():
-        for row in progressive_evaluation(
-            stages,
-            make_model=ctx.make_model,
-            config=config,
-            seeds=seeds,
-            data=ctx.data,
-            augment=ctx.augment,
-        ):
-            rows.append({"method": method, "schedule": name, **row})
-    return pd.DataFrame(rows)
+    """Every run of both schedules under both protocols and every recipe, on
+    `methods.num_seeds` networks per run (the seeds every comparison shares)."""
+    seeds = eval_seeds(params.common.seed, params.methods.num_seeds)
+    scorings = protocols.comparison_scorings(ctx, params)
+    return pd.DataFrame(score_runs(sets, scorings, seeds))
 
 
 def schedule_labels(method: str) -> dict[str, str]:
@@ -106,26 +103,37 @@ def schedule_labels(method: str) -> dict[str, str]:
 
 
 def results_table(
-    progressive: pd.DataFrame, seconds: dict[str, float], *, method: str
+    table: pd.DataFrame, seconds: dict[str, float], *, method: str
 ) -> dict[str, dict[str, Any]]:
-    """Per schedule (by its label): test accuracy after its last stage over the seeds, and
-    its distillation seconds."""
-    last = progressive[progressive.stage == progressive.groupby("schedule").stage.transform("max")]
+    """Per schedule (by its label): the paper protocol's default-recipe test accuracy (mean
+    and std over runs, n = runs), every protocol and recipe, and its distillation seconds.
+    `table`: `protocols.summary` of the final rows."""
     labels = schedule_labels(method)
-    table = {}
+    results = {}
     for name in SCHEDULES:
-        accs = last[last.schedule == name].test_acc
-        table[labels[name]] = {
-            "test_mean": accs.mean(),
-            "test_std": accs.std(ddof=0),
-            "n": len(accs),
+        rows = table[table.set == name]
+        paper = rows[(rows.protocol == "paper") & (rows.recipe == "default")].iloc[0]
+        results[labels[name]] = {
+            "test_mean": float(paper.test_mean),
+            "test_std": float(paper.test_std_runs if paper.runs > 1 else paper.test_std_seeds),
+            "n": int(paper.runs),
+            "by_protocol": {
+                f"{row.protocol}/{row.recipe}": {
+                    "test_mean": float(row.test_mean),
+                    "test_std_runs": protocols.number(row.test_std_runs),
+                    "runs": int(row.runs),
+                    "steps": int(row.steps),
+                }
+                for row in rows.itertuples()
+            },
             "distill_seconds": seconds[name],
         }
-    return table
+    return results
 
 
 def method_metrics(
     table: dict[str, dict[str, Any]],
+    compared: pd.DataFrame,
     *,
     method: str,
     dataset: str,
@@ -133,16 +141,20 @@ def method_metrics(
     ipc_per_stage: int,
     factor: int,
 ) -> dict[str, Any]:
-    """metrics.json of one method: the setting, both rows, and PDD's gain over the method
-    alone (in accuracy points)."""
-    labels = schedule_labels(method)
-    return {
+    """metrics.json of one method: the setting, both rows, the paired comparisons of PDD
+    against the method alone, and PDD's paired gain (points) under each protocol with the
+    default recipe."""
+    metrics = {
         "method": method,
         "dataset": dataset,
         "total_ipc": stages * ipc_per_stage,
         "stages": stages,
         "factor": factor,
         "results": table,
-        "pdd_minus_alone": table[labels["progressive"]]["test_mean"]
-        - table[labels["union"]]["test_mean"],
+        "comparisons": protocols.records(compared),
     }
+    for protocol, key in (("paper", "pdd_minus_alone"), ("equal", "pdd_minus_alone_equal")):
+        chosen = compared[(compared.protocol == protocol) & (compared.recipe == "default")]
+        if len(chosen):
+            metrics[key] = float(chosen.delta.iloc[0])
+    return metrics

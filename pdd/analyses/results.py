@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from pdd.analyses.distillation import distill_seconds
 from pdd.config import stages
 from pdd.infra import machine, phases
 from pdd.infra.io import read_json
@@ -44,7 +45,7 @@ COLUMNS = [
     "pdd_mean",
     "pdd_std",
     "pdd_minus_alone",
-    "seeds",
+    "runs",
     "alone_distill_s",
     "pdd_distill_s",
     "paper_c10_alone",
@@ -74,10 +75,12 @@ def _mtt_row(evaluate: dict, distill_seconds: tuple) -> dict:
 
 
 def _distill_seconds(path: Path) -> float | None:
-    """Seconds of distillation summed over a schedule's stages (as notebook 04 counts)."""
+    """Seconds of distillation of a schedule: its stages' sum, the mean over its runs (as
+    notebook 04 counts)."""
     if not path.exists():
         return None
-    return round(sum(stage["seconds"] for stage in read_json(path)["stages"]), 1)
+    per_run = distill_seconds(read_json(path))
+    return round(sum(per_run) / len(per_run), 1)
 
 
 def _method_row(metrics: dict) -> dict:
@@ -96,7 +99,7 @@ def _row(name: str, alone: dict, pdd: dict, distill_seconds: tuple) -> dict:
         "pdd_mean": pdd["test_mean"],
         "pdd_std": pdd["test_std"],
         "pdd_minus_alone": round(pdd["test_mean"] - alone["test_mean"], 2),
-        "seeds": min(alone["n"], pdd["n"]),
+        "runs": min(alone["n"], pdd["n"]),
         "alone_distill_s": distill_seconds[0],
         "pdd_distill_s": distill_seconds[1],
         "paper_c10_alone": paper_alone,
@@ -107,7 +110,7 @@ def _row(name: str, alone: dict, pdd: dict, distill_seconds: tuple) -> dict:
 def methods_markdown(table: pd.DataFrame) -> str:
     """The table as markdown: accuracies as mean ± std, the paper's numbers last."""
     lines = [
-        "| method | alone (one stage) | with PDD | PDD − alone | seeds | distill s "
+        "| method | alone (one stage) | with PDD | PDD − alone | runs | distill s "
         "(alone / PDD) | paper, CIFAR-10 IPC 10 (alone → PDD) |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -117,7 +120,7 @@ def methods_markdown(table: pd.DataFrame) -> str:
         lines.append(
             f"| {row.method.upper()} | {row.alone_mean:.2f} ± {row.alone_std:.2f} "
             f"| {row.pdd_mean:.2f} ± {row.pdd_std:.2f} | {row.pdd_minus_alone:+.2f} "
-            f"| {row.seeds} | {seconds} | {paper} |"
+            f"| {row.runs} | {seconds} | {paper} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -174,7 +177,7 @@ def results_table(
             (f"PDD + {label}", row.pdd_mean, row.pdd_std, row.paper_c10_pdd),
         ):
             source = "paper, CIFAR-10 IPC 10 (scale only)" if _known(paper) else None
-            rows.append(_result("base methods", setting, mean, std, row.seeds, paper, source))
+            rows.append(_result("base methods", setting, mean, std, row.runs, paper, source))
     for metrics in published_runs(reports, "ablation_stages", stage_counts).to_dict("records"):
         rows.append(_stage_count_row(metrics))
     for metrics in published_runs(reports, "ablation_stages", stage_ipcs).to_dict("records"):

@@ -132,9 +132,13 @@ def grown_label(scaling: Scaling) -> str:
 
 
 def main_run_rows(evaluated: pd.DataFrame) -> pd.DataFrame:
-    """The main run's progressive rows (notebook 03's progressive.csv), named by its stage
-    count and per-stage IPC."""
-    main_run = evaluated[evaluated.schedule == "progressive"]
+    """The main run's progressive rows under the paper protocol and the default recipe
+    (every run; notebook 03's scores.csv), named by its stage count and per-stage IPC."""
+    main_run = evaluated[
+        (evaluated.set == "progressive")
+        & (evaluated.protocol == "paper")
+        & (evaluated.recipe == "default")
+    ]
     stages, ipc = main_run.stage.max(), main_run[main_run.stage == 1].images_per_class.iat[0]
     return main_run.assign(source=f"PDD (main run, {stages} stages × IPC {ipc})")
 

@@ -1,5 +1,6 @@
-"""One variant of the main PDD run (an ablation point): its set is either the main run's
-published one, or distilled here with changed parameters; then it is scored progressively.
+"""One variant of the main PDD run (an ablation point): its set, in several independent
+runs, is either the main run's published one, or distilled here with changed parameters;
+then every run is scored under both protocols and every recipe.
 Shared by the stage-count ablation (notebook 05), scaling (05b) and easy-example dropping
 (06b); the base-method comparison (04) saves its sets and draws its curve the same way."""
 
@@ -14,13 +15,15 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from pdd.analyses import protocols
+from pdd.analyses.distillation import distill_seconds
 from pdd.config.context import Context
-from pdd.config.distill_plan import plan_schedule
+from pdd.config.distill_plan import distill_runs, plan_schedule
 from pdd.config.schema import Distill
 from pdd.core.buffers import load_buffers
-from pdd.core.evaluate import progressive_evaluation
+from pdd.core.evaluate import score_runs
 from pdd.core.progressive import run_schedule
-from pdd.core.synthetic import SyntheticStage, load_stages, save_stages
+from pdd.core.synthetic import SyntheticStage, load_runs, save_stages
 from pdd.data import Splits
 from pdd.infra.io import read_json
 from pdd.infra.runtime import derive_seed
@@ -28,17 +31,25 @@ from pdd.infra.runtime import derive_seed
 
 @dataclasses.dataclass
 class VariantSet:
-    stages: list[SyntheticStage]
+    runs: list[list[SyntheticStage]]  # every distillation run's stages
     origin: str  # "reused reports/…" or "distilled here"
-    distill_seconds: float
-    wall_seconds: float | None  # the whole schedule, when distilled here
+    distill_seconds: list[float]  # per run
+    wall_seconds: float | None  # all the runs, when distilled here
+
+    @property
+    def stages(self) -> list[SyntheticStage]:
+        """Run 0's stages: what figures show."""
+        return self.runs[0]
 
 
-def reuse_published(published: Path, folder: str) -> VariantSet:
-    """The set a main-run stage published under `published/folder`."""
+def reuse_published(published: Path, folder: str, runs: int) -> VariantSet:
+    """The first `runs` runs of the set a main-run stage published under `published/folder`."""
     source = published / folder
-    seconds = sum(s["seconds"] for s in read_json(source / "metrics.json")["stages"])
-    return VariantSet(load_stages(source), f"reused reports/{folder}", seconds, None)
+    seconds = distill_seconds(read_json(source / "metrics.json"))
+    found = load_runs(source)
+    if len(found) < runs:
+        raise ValueError(f"reports/{folder} holds {len(found)} runs, {runs} needed")
+    return VariantSet(found[:runs], f"reused reports/{folder}", seconds[:runs], None)
 
 
 def distil_progressive(
@@ -48,33 +59,40 @@ def distil_progressive(
     artifacts: str | Path,
     work_name: str,
     out_dir: Path,
+    runs: int,
     distill: Distill | None = None,
     stage_ipcs: tuple[int, ...] = (),
     later_data: Splits | None = None,
     keep_learned: float | None = None,
 ) -> VariantSet:
-    """PDD with the stage's params (`distill`: a varied copy of `params.distill`), saved into
-    `out_dir`; `later_data` and `keep_learned` as in `pdd.core.progressive.StageSetup`."""
+    """PDD with the stage's params (`distill`: a varied copy of `params.distill`) in the
+    first `runs` distillation runs, each saved into `out_dir/run<r>`; `later_data` and
+    `keep_learned` as in `pdd.core.progressive.StageSetup`."""
     distill = distill or params.distill
     experts = load_buffers(Path(artifacts) / "buffers", params.buffers.num_experts)
-    plan, setup, work = plan_schedule(
-        params,
-        ctx,
-        method=distill.method,
-        schedule="progressive",
-        experts=experts,
-        work_name=work_name,
-        artifacts=artifacts,
-        distill=distill,
-        stage_ipcs=stage_ipcs,
-    )
-    setup = dataclasses.replace(setup, later_data=later_data, keep_learned=keep_learned)
     started = time.perf_counter()
-    stages = run_schedule(plan, setup, experts, folder=out_dir, work=work)
+    sets, seconds = [], []
+    for run in distill_runs(params, runs):
+        plan, setup, work = plan_schedule(
+            params,
+            ctx,
+            method=distill.method,
+            schedule="progressive",
+            experts=run.pick(experts),
+            work_name=work_name,
+            artifacts=artifacts,
+            run=run,
+            distill=distill,
+            stage_ipcs=stage_ipcs,
+        )
+        setup = dataclasses.replace(setup, later_data=later_data, keep_learned=keep_learned)
+        folder = out_dir / run.folder
+        stages = run_schedule(plan, setup, run.pick(experts), folder=folder, work=work)
+        save_without_history(folder, stages, ctx.data)
+        sets.append(stages)
+        seconds.append(sum(s.info["seconds"] for s in stages))
     wall_seconds = round(time.perf_counter() - started, 1)
-    save_without_history(out_dir, stages, ctx.data)
-    seconds = sum(s.info["seconds"] for s in stages)
-    return VariantSet(stages, "distilled here", seconds, wall_seconds)
+    return VariantSet(sets, "distilled here", seconds, wall_seconds)
 
 
 def save_without_history(folder: Path, stages: list[SyntheticStage], data: Splits) -> None:
@@ -84,36 +102,66 @@ def save_without_history(folder: Path, stages: list[SyntheticStage], data: Split
     save_stages(folder, stages, data.spec, data.zca)
 
 
-def score_progressively(
-    variant: VariantSet, ctx: Context, *, stage_epochs: int, num_seeds: int, seed: int
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Rows of the progressive evaluation and the summary after the last stage."""
-    rows = progressive_evaluation(
-        variant.stages,
-        make_model=ctx.make_model,
-        config=dataclasses.replace(ctx.eval_config, epochs=stage_epochs),
-        seeds=[derive_seed(seed, "eval", run) for run in range(num_seeds)],
-        data=ctx.data,
-        augment=ctx.augment,
-    )
-    progressive = pd.DataFrame(rows)
-    final = progressive[progressive.stage == len(variant.stages)].test_acc
-    summary = {
+def eval_seeds(seed: int, count: int) -> list[int]:
+    """The evaluation seeds every comparison shares (so sets pair network by network)."""
+    return [derive_seed(seed, "eval", k) for k in range(count)]
+
+
+def score_variant(
+    variant: VariantSet,
+    ctx: Context,
+    params: Any,
+    *,
+    num_seeds: int,
+    only_paper: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every network's rows after every stage, each network's final row): every run
+    under both protocols and every recipe (`pdd.analyses.protocols`), or, `only_paper`,
+    under the paper protocol with the default recipe."""
+    scorings = protocols.comparison_scorings(ctx, params)
+    if only_paper:
+        scorings = {("paper", "default"): scorings["paper", "default"]}
+    seeds = eval_seeds(params.common.seed, num_seeds)
+    scores = pd.DataFrame(score_runs({"set": variant.runs}, scorings, seeds))
+    return scores, protocols.final_rows(scores)
+
+
+def variant_summary(variant: VariantSet, final: pd.DataFrame) -> dict[str, Any]:
+    """The score after the last stage: the paper protocol's default-recipe mean and std
+    over runs (`test_mean`, `test_std`, `n` = networks), then every protocol and recipe
+    (`results`), and the cost of distilling."""
+    table = protocols.summary(final)
+    results = {
+        f"{row.protocol}/{row.recipe}": {
+            "test_mean": row.test_mean,
+            "test_std_runs": protocols.number(row.test_std_runs),
+            "test_std_seeds": row.test_std_seeds,
+            "runs": int(row.runs),
+            "seeds": int(row.seeds),
+            "steps": int(row.steps),
+        }
+        for row in table.itertuples()
+    }
+    paper = final[(final.protocol == "paper") & (final.recipe == "default")].test_acc
+    return {
         "set": variant.origin,
-        "test_mean": float(final.mean()),
-        "test_std": float(final.std(ddof=0)),
-        "n": int(final.count()),
-        "distill_seconds": round(float(variant.distill_seconds), 1),
+        "test_mean": float(paper.mean()),
+        "test_std": float(paper.std(ddof=0)),
+        "n": int(paper.count()),
+        "results": results,
+        # the mean over runs, as one run's figure; every run's beside it
+        "distill_seconds": round(sum(variant.distill_seconds) / len(variant.distill_seconds), 1),
+        "distill_seconds_runs": [round(float(s), 1) for s in variant.distill_seconds],
         "wall_seconds": variant.wall_seconds,
     }
-    return progressive, summary
 
 
 @dataclasses.dataclass
 class VariantRun:
     variant: VariantSet
-    progressive: pd.DataFrame  # the progressive evaluation's rows, labelled
-    final: dict[str, Any]  # the summary after the last stage (see score_progressively)
+    progressive: pd.DataFrame  # every network's rows after every stage, labelled
+    final_rows: pd.DataFrame  # each network's row after the last stage, labelled
+    final: dict[str, Any]  # the summary after the last stage (see variant_summary)
 
 
 def run_variant(
@@ -124,6 +172,7 @@ def run_variant(
     work_name: str,
     out_dir: Path,
     num_seeds: int,
+    runs: int,
     label: dict[str, Any] | None = None,
     published: Path | None = None,
     reuse: str | None = None,
@@ -131,12 +180,14 @@ def run_variant(
     stage_ipcs: tuple[int, ...] = (),
     later_data: Splits | None = None,
     keep_learned: float | None = None,
+    only_paper: bool = False,
 ) -> VariantRun:
-    """The variant's set, scored progressively on `num_seeds` networks, every row carrying
-    the `label` columns. The set is the main run's `published/reuse` when that folder exists
-    (a variant equal to the main run), else distilled here as `distil_progressive` does."""
+    """The variant's set in `runs` runs, scored under both protocols and every recipe (or
+    `only_paper`) on `num_seeds` networks per run, every row carrying the `label` columns.
+    The set is the main run's `published/reuse` when that folder exists (a variant equal
+    to the main run), else distilled here as `distil_progressive` does."""
     if reuse is not None and published is not None and (published / reuse).is_dir():
-        variant = reuse_published(published, reuse)
+        variant = reuse_published(published, reuse, runs)
     else:
         variant = distil_progressive(
             params,
@@ -144,19 +195,20 @@ def run_variant(
             artifacts=artifacts,
             work_name=work_name,
             out_dir=out_dir,
+            runs=runs,
             distill=distill,
             stage_ipcs=stage_ipcs,
             later_data=later_data,
             keep_learned=keep_learned,
         )
-    rows, final = score_progressively(
+    scores, final = score_variant(variant, ctx, params, num_seeds=num_seeds, only_paper=only_paper)
+    labelled = label or {}
+    return VariantRun(
         variant,
-        ctx,
-        stage_epochs=params.evaluate.stage_epochs,
-        num_seeds=num_seeds,
-        seed=params.common.seed,
+        scores.assign(**labelled),
+        final.assign(**labelled),
+        variant_summary(variant, final),
     )
-    return VariantRun(variant, rows.assign(**(label or {})), final)
 
 
 def accuracy_curve(

@@ -3,7 +3,7 @@ network factory, the evaluation protocol and DSA. One place, so all stages agree
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from pdd.config.schema import Buffers, Eval
+from pdd.config.schema import RECIPES, Buffers, Eval
 from pdd.core import scoring
 from pdd.core.augment import DiffAugment, DSAConfig, parse_strategy
 from pdd.core.buffers import ExpertConfig
@@ -105,3 +105,32 @@ def context_from(params: Any, prepared: str | Path, *, score_cache: Path | None 
         dsa_from(params.eval),
         seeds,
     )
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How networks are built and augmented while they score a set (`evaluate.recipes`)."""
+
+    name: str
+    make_model: Callable[[int], nn.Module]
+    augment: DiffAugment | None
+
+
+def recipe(ctx: Context, name: str) -> Recipe:
+    """`default`: the `net` and `eval` sections as they are; `shift`: random translations
+    (DSA's crop, no flips) instead of DSA; `plain`: no augmentation; `wide`: the default
+    recipe on a ConvNet of width 128, the paper's."""
+    if name == "default":
+        return Recipe(name, ctx.make_model, ctx.augment)
+    if name == "shift":
+        return Recipe(name, ctx.make_model, DiffAugment(DSAConfig(strategy=("crop",), flip=False)))
+    if name == "plain":
+        return Recipe(name, ctx.make_model, None)
+    if name == "wide":
+        net = {**ctx.net, "width": 128}
+
+        def wide_model(seed: int) -> nn.Module:
+            return build_model(net, ctx.data.spec, seed).to(ctx.device)
+
+        return Recipe(name, wide_model, ctx.augment)
+    raise ValueError(f"unknown recipe {name!r}; allowed: {', '.join(RECIPES)}")

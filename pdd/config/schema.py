@@ -18,6 +18,9 @@ from pdd.data.registry import DATASET_CHOICES, USER_FORMATS
 from pdd.methods import METHODS
 from pdd.methods.unroll import UNROLLS
 
+# Evaluation recipes (pdd.config.context.recipe): the `eval` section as it is; translation
+# only instead of DSA (the plainer recipe of the distillation benchmarks); ConvNet-128.
+RECIPES = ("default", "shift", "plain", "wide")
 # A per-stage IPC split such as "2-8": positive IPCs joined by '-' (ablation.stage_ipcs).
 STAGE_SPLIT = re.compile(r"[1-9]\d*(-[1-9]\d*)+")
 
@@ -125,6 +128,10 @@ class Distill(Section):
     the PDD schedules."""
 
     method: Literal[METHODS]
+    runs: int = Field(1, ge=1, description="independent distillation runs of every schedule")
+    experts_per_run: int | None = Field(
+        None, ge=1, description="experts a run draws (seeded) from buffers.num_experts; null: all"
+    )
     stages: int = Field(ge=1)
     ipc_per_stage: int = Field(ge=1)
     schedules: list[Literal[SCHEDULES]] = Field(min_length=1)
@@ -176,7 +183,8 @@ class Methods(Section):
     """Notebook 04: every listed base method alone (union) and with PDD (progressive)."""
 
     names: list[Literal[METHODS]] = Field(min_length=1)
-    num_seeds: int = Field(ge=1, description="evaluation networks per set")
+    runs: int = Field(1, ge=1, description="distillation runs of each method, alone and with PDD")
+    num_seeds: int = Field(ge=1, description="evaluation networks per run")
 
     @field_validator("names")
     @classmethod
@@ -187,7 +195,23 @@ class Methods(Section):
 
 
 class Evaluate(Section):
+    """How notebook 03 scores the schedules' sets: both protocols, every recipe."""
+
     stage_epochs: int = Field(ge=1, description="epochs per stage of progressive evaluation")
+    equal_steps: int | None = Field(
+        None, ge=1, description="the equal protocol's steps per set; null: stages × stage_epochs"
+    )
+    recipes: list[Literal[RECIPES]] = Field(
+        ["default"], min_length=1, description="evaluation recipes; the first is `eval`'s own"
+    )
+    num_seeds: int = Field(ge=1, description="evaluation networks per distillation run")
+
+    @field_validator("recipes")
+    @classmethod
+    def _default_first(cls, value: list[str]) -> list[str]:
+        if value[0] != "default" or len(set(value)) != len(value):
+            raise ValueError(f"recipes must be distinct and start with 'default', got {value}")
+        return value
 
 
 class Ablation(Section):
@@ -200,7 +224,16 @@ class Ablation(Section):
         default_factory=list,
         description="per-stage IPC splits at a fixed total, e.g. '2-8' (P = number of parts)",
     )
-    num_seeds: int = Field(ge=1, description="evaluation networks per P")
+    runs: int = Field(1, ge=1, description="distillation runs of every item")
+    runs_by_item: dict[str, PositiveInt] = Field(
+        default_factory=dict,
+        description="runs of single items (P or split), else `runs`; other items: ignored",
+    )
+    num_seeds: int = Field(ge=1, description="evaluation networks per run")
+
+    def runs_of(self, item: int | str) -> int:
+        """Distillation runs of one item."""
+        return self.runs_by_item.get(str(item), self.runs)
 
     @field_validator("stage_ipcs")
     @classmethod
@@ -230,7 +263,8 @@ class Scaling(Section):
     batch_syn: int = Field(ge=1, description="images per unrolled step (MTT)")
     real_ipcs: list[int] = Field(min_length=1, description="random real subset sizes")
     real_steps: int = Field(ge=1, description="optimiser steps for a large real subset")
-    num_seeds: int = Field(ge=1, description="evaluation networks per set")
+    runs: int = Field(1, ge=1, description="distillation runs of the grown set")
+    num_seeds: int = Field(ge=1, description="evaluation networks per set (per run)")
 
     @field_validator("real_ipcs")
     @classmethod
@@ -249,7 +283,8 @@ class EasyDrop(Section):
     correct_by_all_keep: float = Field(
         ge=0, lt=1, description="correct-by-all: probability a learnt example is kept"
     )
-    num_seeds: int = Field(ge=1, description="evaluation networks per drop rate")
+    runs: int = Field(1, ge=1, description="distillation runs of every rate")
+    num_seeds: int = Field(ge=1, description="evaluation networks per run")
 
     @field_validator("drop_rates")
     @classmethod
@@ -311,6 +346,16 @@ class Params(Section):
                 f"buffers.epochs ({self.buffers.epochs}) must be >= distill.max_start_epoch - 1 "
                 f"+ distill.expert_epochs ({needed})"
             )
+        if (self.distill.experts_per_run or 0) > self.buffers.num_experts:
+            raise ValueError(
+                f"distill.experts_per_run ({self.distill.experts_per_run}) must be <= "
+                f"buffers.num_experts ({self.buffers.num_experts})"
+            )
+        for key, runs in (("ablation", self.ablation.runs), ("easy_drop", self.easy_drop.runs)):
+            if runs > self.distill.runs:  # their main-run items reuse the published runs
+                raise ValueError(
+                    f"{key}.runs ({runs}) must be <= distill.runs ({self.distill.runs})"
+                )
         if self.net.norm == "batch" and self.net.name == "convnet":
             raise ValueError("net.norm: trajectory matching needs 'instance' or 'none'")
         # DVC makes a stage of every item of these lists whatever the profile: each must fit

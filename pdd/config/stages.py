@@ -119,7 +119,7 @@ STAGES: tuple[Stage, ...] = (
             "reports/distill",
         ),
         list_keys=("distill.schedules",),
-        plots=(FIGURES, BY_STAGE),
+        plots=(FIGURES, Plot("scores.csv", "images_per_class", "test_acc", "every network")),
     ),
     Stage(
         "methods",
@@ -148,7 +148,7 @@ STAGES: tuple[Stage, ...] = (
         "scaling",
         "05b_scaling",
         (*DISTILLING, "evaluate", "scaling"),
-        (PREPARED, BUFFERS, "reports/evaluate/progressive.csv", "reports/forgetting/metrics.json"),
+        (PREPARED, BUFFERS, "reports/evaluate/scores.csv", "reports/forgetting/metrics.json"),
         plots=(FIGURES, Plot("curve.csv", "images_per_class", "test_mean", "accuracy by size")),
     ),
     Stage(

@@ -1,16 +1,17 @@
 """The evaluation protocols as tables: progressive evaluation (the paper's), a fresh network
-on the union, and a plain set scored by fresh networks. All run through `pdd.core.scoring`
-(worker processes, cached scores)."""
+on the union, a plain set scored by fresh networks, and every distillation run of several
+sets under several scorings at once. All run through `pdd.core.scoring` (worker processes,
+cached scores)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from torch import Tensor, nn
 
 from pdd.core.augment import DiffAugment
-from pdd.core.scoring import Scoring, final_rows, score_sets
+from pdd.core.scoring import ScoreJob, Scoring, final_rows, run_jobs, score_sets
 from pdd.core.synthetic import SyntheticStage, union
 from pdd.core.train import SetScore, TrainConfig
 from pdd.data import Splits
@@ -102,3 +103,26 @@ def set_score(rows: list[dict[str, object]]) -> SetScore:
         tuple(row["val_acc"] for row in final),
         tuple(row["seconds"] for row in final),
     )
+
+
+def score_runs(
+    sets: Mapping[str, Sequence[list[SyntheticStage]]],
+    scorings: Mapping[tuple[str, str], Scoring],
+    seeds: Sequence[int],
+) -> list[dict[str, object]]:
+    """Rows (set, run, protocol, recipe, seed, stage, images_per_class, steps, test_acc,
+    val_acc, seconds): every run of every set (`sets`: name -> its runs), scored by every
+    scoring (`scorings`: (protocol, recipe) -> Scoring) with the same `seeds`, all the jobs
+    queued together over the workers (a job two scorings share runs once)."""
+    labels, jobs = [], []
+    for (protocol, recipe), scoring in scorings.items():
+        for name, runs in sets.items():
+            for run, stages in enumerate(runs):
+                for seed in seeds:
+                    labels.append({"set": name, "run": run, "protocol": protocol, "recipe": recipe})
+                    jobs.append(ScoreJob(stages, seed, scoring))
+    return [
+        {**label, "seed": job.seed, **row}
+        for label, job, rows in zip(labels, jobs, run_jobs(jobs), strict=True)
+        for row in rows
+    ]

@@ -14,12 +14,18 @@ Protocols: `progressive` (the paper's: one network through S_1, S_1 ∪ S_2, ...
 state kept, each stage at its own step size, a row after every stage) and `union` (a fresh
 network on S_1 ∪ ... ∪ S_P at once at the last stage's step size, one row). A one-stage set
 is the same job under both.
+
+Budgets: each stage trains `config.epochs` epochs, or, with `steps` (the equal-budget
+protocol), the set's stages share `steps` optimiser steps evenly, each stage's share turned
+into epochs of its union (ceil(images / batch) steps an epoch). A job is keyed by the epochs
+it trains, so a five-stage set at 5 × 300 steps is the same job under either budget.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -67,10 +73,13 @@ class Scoring:
     test: tuple[Tensor, Tensor]
     val: tuple[Tensor, Tensor] | None = None
     protocol: str = "progressive"
+    steps: int | None = None  # a set's optimiser steps, over all its stages (None: per epoch)
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:
             raise ValueError(f"protocol {self.protocol!r}; allowed: {', '.join(PROTOCOLS)}")
+        if self.steps is not None and self.steps < 1:
+            raise ValueError(f"a step budget must be positive, got {self.steps}")
 
 
 @dataclass(frozen=True)
@@ -85,10 +94,36 @@ class ScoreJob:
         images, labels = union(self.stages)
         return [SyntheticStage(images, labels, self.stages[-1].lr)]
 
+    def epochs(self) -> list[int]:
+        """Epochs of each stage trained on."""
+        return stage_epochs(self.trained_on(), self.scoring.config, self.scoring.steps)
+
     def size(self) -> int:
-        """Images seen in training (stage by stage): biggest jobs are handed out first."""
+        """Images seen in training: biggest jobs are handed out first."""
         stages = self.trained_on()
-        return sum(len(union(stages[: i + 1])[1]) for i in range(len(stages)))
+        return sum(
+            epochs * len(union(stages[: i + 1])[1]) for i, epochs in enumerate(self.epochs())
+        )
+
+
+def stage_epochs(
+    stages: list[SyntheticStage], config: TrainConfig, steps: int | None = None
+) -> list[int]:
+    """`config.epochs` for every stage; with a budget of `steps`, each of the P stages gets
+    steps / P optimiser steps (the remainder to the last ones) as whole epochs of its union,
+    at least one."""
+    if steps is None:
+        return [config.epochs] * len(stages)
+    count = len(stages)
+    shares = [steps // count + (index >= count - steps % count) for index in range(count)]
+    return [
+        max(1, round(share / steps_per_epoch(len(union(stages[: i + 1])[1]), config)))
+        for i, share in enumerate(shares)
+    ]
+
+
+def steps_per_epoch(images: int, config: TrainConfig) -> int:
+    return math.ceil(images / config.batch_size)
 
 
 def train_through_stages(
@@ -98,17 +133,20 @@ def train_through_stages(
     *,
     seed: int,
     augment: DiffAugment | None,
+    epochs: Sequence[int] | None = None,
 ):
     """Train `model` on S_1, then on S_1 ∪ S_2 (optimiser state kept), ..., each stage at its
-    own step size; yield (stage index, model, train seconds) after every stage."""
+    own step size and for its `epochs` (default `config.epochs`), the step-size decay
+    restarting with every stage; yield (stage index, model, train seconds) after each."""
     optimizer = None
+    epochs = list(epochs) if epochs is not None else [config.epochs] * len(stages)
     for index, stage in enumerate(stages):
         images, labels = union(stages[: index + 1])
         result = train_classifier(
             model,
             images,
             labels,
-            replace(config, lr=stage.lr),
+            replace(config, lr=stage.lr, epochs=epochs[index]),
             seed=derive_seed(seed, "stage", index),
             optimizer=optimizer,
             augment=augment,
@@ -118,16 +156,24 @@ def train_through_stages(
 
 
 def run_job(job: ScoreJob) -> list[dict[str, float]]:
-    """Rows (stage, images_per_class, test_acc, val_acc, seconds) of one network."""
-    scoring, stages = job.scoring, job.trained_on()
-    rows = []
+    """Rows (stage, images_per_class, steps, test_acc, val_acc, seconds) of one network;
+    `steps` counts its optimiser steps so far."""
+    scoring, stages, epochs = job.scoring, job.trained_on(), job.epochs()
+    rows, steps = [], 0
     trained = train_through_stages(
-        stages, scoring.make_model(job.seed), scoring.config, seed=job.seed, augment=scoring.augment
+        stages,
+        scoring.make_model(job.seed),
+        scoring.config,
+        seed=job.seed,
+        augment=scoring.augment,
+        epochs=epochs,
     )
     for index, model, seconds in trained:
+        steps += epochs[index] * steps_per_epoch(len(union(stages[: index + 1])[1]), scoring.config)
         row = {
             "stage": index + 1,
             "images_per_class": sum(s.ipc for s in stages[: index + 1]),
+            "steps": steps,
             "test_acc": evaluate(model, *scoring.test)[0],
             "seconds": seconds,
         }
@@ -198,7 +244,8 @@ def job_key(job: ScoreJob) -> str:
         engine_digest(),
         repr(model),
         tensor_digest(*model.state_dict().values()),
-        repr(replace(scoring.config, lr=0.0)),
+        repr(replace(scoring.config, lr=0.0, epochs=0)),
+        job.epochs(),
         repr(scoring.augment),
         str(job.seed),
         tensor_digest(*scoring.test),

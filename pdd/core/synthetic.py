@@ -97,3 +97,18 @@ def load_stages(folder: Path) -> list[SyntheticStage]:
             SyntheticStage(payload["images"], payload["labels"], float(payload["lr"]), info, factor)
         )
     return stages
+
+
+def run_folder(index: int) -> str:
+    """The sub-folder of a schedule's folder that holds its distillation run `index`."""
+    return f"run{index}"
+
+
+def load_runs(folder: Path) -> list[list[SyntheticStage]]:
+    """Every distillation run saved under `folder` (run0, run1, ...), in run order."""
+    runs = []
+    while (Path(folder) / run_folder(len(runs)) / "manifest.json").is_file():
+        runs.append(load_stages(Path(folder) / run_folder(len(runs))))
+    if not runs:
+        raise FileNotFoundError(f"{folder}: no distillation runs ({run_folder(0)}/manifest.json)")
+    return runs
