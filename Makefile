@@ -1,5 +1,5 @@
 # Entry points for a fresh machine; each creates .venv and installs the project first.
-#   make test    lint + tests (CI)              make smoke   every stage, smoke profile, ~5 min
+#   make test    lint + tests (CI)              make smoke   every stage, smoke profile, ~6 min
 #   make repro   the default-profile pipeline   make lab     JupyterLab on notebooks/
 #   make timed-run  the default run timed in a scratch copy, stage by stage
 VENV ?= .venv
