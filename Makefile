@@ -30,9 +30,15 @@ smoke: setup
 	$(RUN) $(BIN)/python -m pdd.pipeline.smoke
 
 # The whole default run timed on this machine in .timed-run/, one stage at a time (hours;
-# rerun to resume): its reports/summary/stage_times.md splits every stage's minutes.
+# rerun to resume): its reports/summary/stage_times.md splits every stage's minutes. A
+# resumed run drives the copy with the copy's own code (main's may read params differently).
+TIMED := --profile default --jobs 1 --resume
 timed-run: setup
-	$(RUN) $(BIN)/python -m pdd.pipeline.smoke --profile default --jobs 1 --target .timed-run --resume
+	@if [ -f .timed-run/.git/pdd-scratch-copy ]; then \
+	  cd .timed-run && $(RUN) $(BIN)/python -m pdd.pipeline.smoke $(TIMED) --target . ; \
+	else \
+	  $(RUN) $(BIN)/python -m pdd.pipeline.smoke $(TIMED) --target .timed-run ; \
+	fi
 
 lab: setup
 	$(RUN) $(BIN)/jupyter lab notebooks/
