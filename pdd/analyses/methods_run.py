@@ -11,7 +11,8 @@ from typing import Any
 import pandas as pd
 
 from pdd.analyses import protocols
-from pdd.analyses.variant_run import eval_seeds, save_without_history
+from pdd.analyses.cross_arch import eval_seeds
+from pdd.analyses.variant_run import save_without_history
 from pdd.config.context import Context
 from pdd.config.distill_plan import DistillRun, distill_runs, plan_schedule
 from pdd.core.buffers import load_buffers

@@ -16,6 +16,7 @@ import pandas as pd
 import seaborn as sns
 
 from pdd.analyses import protocols
+from pdd.analyses.cross_arch import eval_seeds
 from pdd.analyses.distillation import distill_seconds
 from pdd.config.context import Context
 from pdd.config.distill_plan import distill_runs, plan_schedule
@@ -26,7 +27,6 @@ from pdd.core.progressive import run_schedule
 from pdd.core.synthetic import SyntheticStage, load_runs, save_stages
 from pdd.data import Splits
 from pdd.infra.io import read_json
-from pdd.infra.runtime import derive_seed
 
 
 @dataclasses.dataclass
@@ -100,11 +100,6 @@ def save_without_history(folder: Path, stages: list[SyntheticStage], data: Split
     for stage in stages:
         stage.info.pop("history")
     save_stages(folder, stages, data.spec, data.zca)
-
-
-def eval_seeds(seed: int, count: int) -> list[int]:
-    """The evaluation seeds every comparison shares (so sets pair network by network)."""
-    return [derive_seed(seed, "eval", k) for k in range(count)]
 
 
 def score_variant(
