@@ -27,14 +27,21 @@
 # draw of `distill.experts_per_run` experts: the comparisons of notebook 03 rest on runs,
 # not on one set scored by several networks.
 #
+# Before the runs, each schedule searches its own MTT settings (`tune`): the `distill`
+# section and `tune.configs - 1` seeded draws from `tune.grid`, each distilled at
+# `tune.iterations` per stage and scored on the **validation split**. Every schedule gets
+# the same search budget, so MTT alone (the union) is not held to PDD's per-stage settings.
+#
 # The best snapshot of each stage is chosen on the **validation split**. Writes
 # `artifacts/distill/<schedule>/run<r>/`: `stage_k.pt` (+ PNG grid) and `manifest.json`;
-# and beside them `history.csv` and `metrics.json` (every run's stages, seed and experts).
+# and beside them `search.csv` (every configuration's validation score), `history.csv` and
+# `metrics.json` (the search's winner; every run's stages, seed and experts).
 
 # %%
 import pandas as pd
 
 from pdd.analyses.distillation import distillation_figure, schedule_metrics, take_history
+from pdd.analyses.search import search_schedule
 from pdd.config.context import context_from
 from pdd.config.distill_plan import distill_runs, plan_schedule
 from pdd.core.buffers import load_buffers
@@ -60,6 +67,17 @@ runs = distill_runs(params)
 print(f"{method} {schedule}: {len(runs)} runs, experts {[run.experts for run in runs]}")
 
 # %% [markdown]
+# ## The search: this schedule's settings, chosen on the validation split
+
+# %%
+search = search_schedule(
+    params, ctx, schedule=schedule, experts=experts, artifacts=ws.artifacts, run=runs[0]
+)
+write_csv(out_dir / "search.csv", search.table)
+print(f"chosen: {search.chosen or 'the distill section (no search)'}")
+search.table
+
+# %% [markdown]
 # ## The runs, one after another (each resumes from its checkpoints)
 
 # %%
@@ -74,6 +92,7 @@ for run in runs:
         work_name=f"distill-{schedule}",
         artifacts=ws.artifacts,
         run=run,
+        distill=search.distill,
     )
     print(f"run {run.index}: stage IPCs {plan.ipcs()}, {setup.distiller.config.iterations} its")
     result = run_schedule(plan, setup, run.pick(experts), folder=out_dir / run.folder, work=work)
@@ -84,7 +103,7 @@ for run in runs:
 # %%
 history = pd.concat(histories, ignore_index=True)
 write_csv(out_dir / "history.csv", history)
-metrics = schedule_metrics(schedule, results)
+metrics = {**schedule_metrics(schedule, results), "search": search.summary(params.tune)}
 write_json(out_dir / "metrics.json", metrics)
 pd.DataFrame([{"run": r["run"], **stage} for r in metrics["runs"] for stage in r["stages"]])
 

@@ -20,9 +20,10 @@
 # total/P images per class and budget/P iterations each, every stage conditioned on the
 # earlier ones. P = 1 is plain MTT on the whole set (the union baseline). The two P values
 # the main run already distilled (1 and `distill.stages`) reuse its published runs instead
-# of distilling again. Every P comes in `ablation.runs` independent runs (or its own count
-# in `ablation.runs_by_item`; run r of every P
-# shares its seed and experts), each scored the same way: both protocols of notebook 03
+# of distilling again; the others use the MTT settings the progressive schedule's search
+# chose (P = 1 keeps the union's own, chosen by its search). Every P comes in
+# `ablation.runs` independent runs (or its own count in `ablation.runs_by_item`; run r of
+# every P shares its seed and experts), each scored the same way: both protocols of notebook 03
 # (`paper`: `evaluate.stage_epochs` per stage; `equal`: `evaluate.equal_steps` in all) under
 # every recipe, `ablation.num_seeds` networks per run.
 #
@@ -38,6 +39,7 @@
 
 # %%
 from pdd.analyses.ablation import ablation_metrics, reused_folder, stage_point, varied_distill
+from pdd.analyses.search import searched_distill
 from pdd.analyses.variant_run import accuracy_curve, run_variant
 from pdd.config.context import context_from
 from pdd.infra import plots
@@ -55,6 +57,8 @@ stages = item.stages
 ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 out_dir = ws.artifacts / "ablation_stages" / str(stages)
 point = stage_point(stages, params.distill)  # raises naming the item when it cannot
+# PDD's MTT settings as the progressive schedule's search chose them (notebook 02)
+distill = searched_distill(params, ws.reports / "distill" / "progressive")
 print(point.describe())
 
 # %% [markdown]
@@ -74,7 +78,7 @@ run = run_variant(
     label={"P": point.count},
     published=ws.reports,
     reuse=reused_folder(point, params.distill.stages),
-    distill=varied_distill(point, params.distill),
+    distill=varied_distill(point, distill),
     stage_ipcs=point.planned_ipcs,
 )
 print(run.variant.origin, [s.ipc for s in run.variant.stages])

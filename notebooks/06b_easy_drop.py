@@ -43,6 +43,7 @@ from pdd.analyses.easy_drop import (
     later_stage_data,
     require_mtt,
 )
+from pdd.analyses.search import searched_distill
 from pdd.analyses.variant_run import run_variant
 from pdd.config.context import context_from
 from pdd.infra.io import write_csv, write_json
@@ -81,6 +82,7 @@ run = run_variant(
     label={"rate": rate},
     published=ws.reports,
     reuse="distill/progressive" if rate == 0 else None,
+    distill=searched_distill(params, ws.reports / "distill" / "progressive"),
     later_data=later_data,
     keep_learned=keep if rate == CORRECT_BY_ALL else None,
 )

@@ -15,12 +15,19 @@
 #
 # The sets of notebook 02 were distilled with `net` (ConvNet). Here each of them, and
 # random real images at the same total IPC, trains fresh networks of every architecture in
-# `cross_arch.nets`, `cross_arch.num_seeds` seeds each, the same way for every set
-# (`cross_arch.protocol`: `union` trains one network on the whole set at the set's last
-# learned step size, `progressive` trains through its stages as PDD evaluates; random real
-# images use `eval.lr`). Networks use `net.norm` and the evaluation protocol of `eval` except
-# `epochs`. Test accuracy is on a seeded subset of `cross_arch.test_images` test images
-# (ResNet inference dominates on CPU); nothing is selected, so no validation split is used.
+# `cross_arch.nets`: `cross_arch.runs` independent runs of every set (random real: a fresh
+# draw per run) × `cross_arch.num_seeds` networks, paired run by run. Protocols:
+# - `union` (every network): one network on the whole set at the set's last learned step
+#   size, `cross_arch.epochs` epochs; every set gets the same steps;
+# - `paper` (the networks of `cross_arch.progressive_nets`): through the set's stages as PDD
+#   evaluates, `cross_arch.epochs` per stage, each at its learned step size; a five-stage
+#   set gets five times the steps of a one-stage set;
+# - `equal` (the same networks): through the stages, the union's steps shared over them.
+#
+# Random real images use `eval.lr`. Networks use `net.norm` and the evaluation protocol of
+# `eval` except `epochs`. Test accuracy is on a seeded subset of `cross_arch.test_images`
+# test images (ResNet inference dominates on CPU); nothing is selected, so no validation
+# split is used.
 #
 # Reads the published sets `reports/distill/<schedule>/`. Writes
 # `artifacts/cross_arch/`: `scores.csv` (one row per network, set and seed),
@@ -54,12 +61,12 @@ ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 common, cross = params.common, params.cross_arch
 out_dir = ws.artifacts / "cross_arch"
 total_ipc = params.distill.stages * params.distill.ipc_per_stage
-sets = cross_arch.compared_sets(params, ctx.data, ws.reports, cross.schedules)
+sets = cross_arch.compared_sets(params, ctx.data, ws.reports, cross.schedules, cross.runs)
 config = dataclasses.replace(ctx.eval_config, epochs=cross.epochs)
 seeds = cross_arch.eval_seeds(common.seed, cross.num_seeds)
 test_seed = derive_seed(common.seed, "test subset")
 test = cross_arch.held_out_subset(ctx.data, cross.test_images, test_seed)
-print({name: [s.ipc for s in stages] for name, stages in sets.items()}, len(test[1]), "test")
+print({name: [s.ipc for s in runs[0]] for name, runs in sets.items()}, len(test[1]), "test")
 
 # %% [markdown]
 # ## Every set on every network
@@ -74,25 +81,38 @@ scores, seconds = cross_arch.scores_by_network(
     seeds=seeds,
     test=test,
     augment=ctx.augment,
-    protocol=cross.protocol,
+    progressive_nets=cross.progressive_nets,
 )
 write_csv(out_dir / "scores.csv", scores)
 seconds
 
 # %% [markdown]
-# ## Table: test accuracy (%) mean ± std over seeds
+# ## All at once: test accuracy (%), mean ± std over runs × networks
 
 # %%
-summary = cross_arch.seed_summary(scores, ["net", "set"])
+summary = cross_arch.seed_summary(scores, ["protocol", "net", "set"])
 metrics = cross_arch.cross_arch_metrics(
     params, summary, test_images=len(test[1]), seconds_per_net=seconds
 )
 write_json(out_dir / "metrics.json", metrics)
-cross_arch.mean_std_table(summary, index="set", columns="net", order=sets)
+all_at_once = summary[summary.protocol == "union"]
+cross_arch.mean_std_table(all_at_once, index="set", columns="net", order=sets)
+
+# %% [markdown]
+# ## Through the stages: the paper's protocol beside the equal-budget one
+#
+# One-stage sets (random real, the union) train the same under all three protocols.
+
+# %%
+staged = summary[summary.net.isin(cross.progressive_nets)]
+cells = staged.assign(column=staged.net + " · " + staged.protocol)
+cross_arch.mean_std_table(cells, index="set", columns="column", order=sets)
 
 # %%
 plots.apply_theme()
 title = f"{common.dataset}, {total_ipc} images per class"
-fig = cross_arch.cross_arch_figure(scores, distilled_with=params.net.name, title=title)
+fig = cross_arch.cross_arch_figure(
+    scores[scores.protocol == "union"], distilled_with=params.net.name, title=title
+)
 plots.save(fig, out_dir / "figures" / "cross_arch")
 fig

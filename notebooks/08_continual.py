@@ -17,10 +17,14 @@
 # `continual.num_tasks` tasks of equal size (seeded random order). After each task the
 # memory holds the images of every class seen so far from one source, at the same budget for
 # every source (the total IPC, `distill.stages × distill.ipc_per_stage` per class): random
-# real images, or a published distilled set (MTT = `union`, PDD = `progressive`). A fresh
-# network trains on the memory alone for `continual.epochs` (distilled sets at their last
-# learned step size, real images at `eval.lr`) and is tested on the test images of the seen
-# classes, answering among them. Mean ± std over `continual.num_seeds` seeds.
+# real images, or a published distilled set (MTT = `union`, PDD = `progressive`), each in
+# `continual.runs` independent runs (random real: a fresh draw per run) × `continual.num_seeds`
+# networks. A fresh network trains on the memory alone and is tested on the test images of
+# the seen classes, answering among them. It trains under three protocols: `union`, the
+# whole memory at once for `continual.epochs` at its last learned step size (every memory
+# the same steps); `paper`, through the memory's stages as PDD evaluates, `continual.epochs`
+# each at its own step size; `equal`, through the stages with the union's steps. Random
+# real images (one stage, `eval.lr`) train the same under all three.
 #
 # Reads the published sets `reports/distill/<schedule>/`. Writes `artifacts/continual/`:
 # `accuracy.csv` (source, seed, task, test accuracy), `metrics.json` and the figure
@@ -48,7 +52,9 @@ ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 common = params.common
 out_dir = ws.artifacts / "continual"
 total_ipc = params.distill.stages * params.distill.ipc_per_stage
-memories = cross_arch.compared_sets(params, ctx.data, ws.reports, params.continual.schedules)
+memories = cross_arch.compared_sets(
+    params, ctx.data, ws.reports, params.continual.schedules, params.continual.runs
+)
 order_seed = derive_seed(common.seed, "class order")
 tasks = continual.class_tasks(ctx.data.spec.num_classes, params.continual.num_tasks, order_seed)
 seeds = cross_arch.eval_seeds(common.seed, params.continual.num_seeds)
@@ -71,14 +77,15 @@ accuracy = continual.accuracy_by_memory(
 write_csv(out_dir / "accuracy.csv", accuracy)
 
 # %%
-by_task = cross_arch.seed_summary(accuracy, ["source", "task"])
+by_task = cross_arch.seed_summary(accuracy, ["protocol", "source", "task"])
 metrics = continual.continual_metrics(params, accuracy, by_task, tasks=tasks)
 write_json(out_dir / "metrics.json", metrics)
-cross_arch.mean_std_table(by_task, index="source", columns="task", order=memories)
+cells = by_task.assign(column=by_task.protocol + " · task " + by_task.task.astype(str))
+cross_arch.mean_std_table(cells, index="source", columns="column", order=memories)
 
 # %%
 plots.apply_theme()
-title = f"{common.dataset}: class-incremental, memory {total_ipc}/class"
-fig = continual.accuracy_by_task_figure(accuracy, title=title)
+title = f"{common.dataset}: class-incremental, memory {total_ipc}/class, all at once"
+fig = continual.accuracy_by_task_figure(accuracy[accuracy.protocol == "union"], title=title)
 plots.save(fig, out_dir / "figures" / "accuracy_by_task")
 fig

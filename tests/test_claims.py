@@ -130,3 +130,21 @@ def test_a_comparison_of_too_few_runs_does_not_decide_beside_ones_with_enough(tm
     assert ten.runs == 1 and ten.role == "verdict" and ten.verdict == "inconclusive"
     summary = claims.overall(table).set_index("claim")
     assert summary.loc[claims.CLAIMS["stages"], "verdict"] == "reproduced"  # P=2, P=5: 3 runs
+
+
+def test_cross_architecture_rests_on_the_budget_fair_protocols(tmp_path):
+    rows = []
+    for protocol, gap in (("union", 2.0), ("paper", -3.0)):
+        for run in range(3):
+            for name, acc in (("PDD (progressive)", 70.0 + gap + 0.1 * run), ("MTT (union)", 70.0)):
+                rows.append(
+                    {"net": "convnet", "set": name, "run": run, "protocol": protocol, "seed": 1,
+                     "test_acc": acc}
+                )  # fmt: skip
+    write(tmp_path / "cross_arch" / "scores.csv", pd.DataFrame(rows))
+    table = claims.claims_table(tmp_path, PARAMS)
+    assert set(table.protocol) == {"union", "paper"}
+    paper = table[table.protocol == "paper"].iloc[0]
+    assert paper.verdict == "not reproduced" and paper.delta < 0
+    (row,) = claims.overall(table).itertuples()
+    assert row.verdict == "reproduced" and "(union)" in row.fair and row.paper.startswith("-")

@@ -19,7 +19,9 @@ from pdd.analyses.continual import (
     class_tasks,
     continual_accuracy,
     continual_metrics,
+    memory_training,
     of_classes,
+    seen_stages,
 )
 from pdd.analyses.cross_arch import seed_summary
 from pdd.core.models import get_model
@@ -70,7 +72,7 @@ def test_one_row_per_seed_and_task():
         )
 
     rows = continual_accuracy(
-        (x, y),
+        [SyntheticStage(x, y, 0.01)],
         class_tasks(4, 2, seed=0),
         make_model=make_model,
         config=TrainConfig(epochs=2, lr=0.01),
@@ -87,40 +89,53 @@ def test_one_row_per_seed_and_task():
     assert all(0.0 <= r["test_acc"] <= 100.0 for r in rows)
 
 
-def test_every_memory_trains_on_all_its_stages_at_its_last_step_size(monkeypatch):
+def test_a_staged_memory_trains_under_every_protocol_a_single_stage_once(monkeypatch):
     seen = []
 
     class FakeLearner:
-        def __init__(self, tasks, make_model, config, data, augment):
-            self.config = config
+        def __init__(self, tasks, make_model, config, data, augment, protocol):
+            self.config, self.protocol = config, protocol
 
         def rows(self, run):
             (memory, seed) = run
-            seen.append((memory[1].tolist(), self.config.lr, self.config.epochs, seed))
+            seen.append((len(memory), self.protocol, self.config.epochs, seed))
             return [{"seed": seed, "task": 1, "classes_seen": 2, "test_acc": 50.0}]
 
     monkeypatch.setattr(continual, "Learner", FakeLearner)
+    monkeypatch.setattr(continual, "parallel_map", lambda f, items: [f(i) for i in items])
     first = SyntheticStage(torch.zeros(2, 1, 2, 2), torch.tensor([0, 1]), lr=0.1)
     last = SyntheticStage(torch.ones(2, 1, 2, 2), torch.tensor([1, 0]), lr=0.02)
-    memories = {"real": [first], "PDD": [first, last]}
+    memories = {"real": [[first]], "PDD": [[first, last]]}
     table = accuracy_by_memory(
         memories,
         [[0, 1]],
         make_model=None,
         eval_config=TrainConfig(epochs=9, lr=0.5),
         epochs=3,
-        seeds=[4, 5],
+        seeds=[4],
         data=None,
         augment=None,
     )
-    assert seen == [
-        ([0, 1], 0.1, 3, 4),
-        ([0, 1], 0.1, 3, 5),
-        ([0, 1, 1, 0], 0.02, 3, 4),
-        ([0, 1, 1, 0], 0.02, 3, 5),
-    ]
-    assert list(table.columns) == ["source", "seed", "task", "classes_seen", "test_acc"]
-    assert table.source.tolist() == ["real", "real", "PDD", "PDD"]
+    assert seen == [(1, "union", 3, 4), (2, "union", 3, 4), (2, "paper", 3, 4), (2, "equal", 3, 4)]
+    assert list(table.columns)[:4] == ["source", "run", "protocol", "seed"]
+    real = table[table.source == "real"]
+    assert real.protocol.tolist() == ["union", "paper", "equal"]  # one training, three labels
+    assert table[table.source == "PDD"].protocol.tolist() == ["union", "paper", "equal"]
+
+
+def test_each_protocol_trains_the_seen_part_of_the_memory_its_way():
+    first = SyntheticStage(torch.zeros(4, 1, 2, 2), torch.tensor([0, 1, 2, 3]), lr=0.1)
+    last = SyntheticStage(torch.ones(4, 1, 2, 2), torch.tensor([3, 2, 1, 0]), lr=0.02)
+    stages = seen_stages([first, last], [1, 3])
+    assert [s.labels.tolist() for s in stages] == [[1, 3], [3, 1]]
+    assert [s.lr for s in stages] == [0.1, 0.02]
+    config = TrainConfig(epochs=6, lr=0.5, batch_size=256)
+    (whole,), epochs = memory_training(stages, config, "union")
+    assert whole.labels.tolist() == [1, 3, 3, 1] and whole.lr == 0.02 and epochs == [6]
+    assert memory_training(stages, config, "paper")[1] == [6, 6]
+    assert memory_training(stages, config, "equal")[1] == [3, 3]
+    with pytest.raises(ValueError, match="protocol 'other'"):
+        memory_training(stages, config, "other")
 
 
 def accuracy_table():
@@ -130,7 +145,7 @@ def accuracy_table():
         for (seed, task), acc in zip([(1, 1), (1, 2), (2, 1), (2, 2)], accs, strict=True)
     ]
     return pd.DataFrame(rows, columns=["source", "seed", "task", "test_acc"]).assign(
-        classes_seen=lambda t: 2 * t.task
+        classes_seen=lambda t: 2 * t.task, run=0, protocol="union"
     )
 
 
@@ -139,19 +154,20 @@ def test_continual_metrics_by_task_and_averaged_per_seed():
     params = SimpleNamespace(
         common=SimpleNamespace(dataset="tiny"),
         distill=SimpleNamespace(stages=2, ipc_per_stage=3),
-        continual=SimpleNamespace(epochs=4),
+        continual=SimpleNamespace(epochs=4, runs=1),
     )
-    by_task = seed_summary(accuracy, ["source", "task"])
+    by_task = seed_summary(accuracy, ["protocol", "source", "task"])
     metrics = continual_metrics(params, accuracy, by_task, tasks=[[0, 1], [2, 3]])
     assert (metrics["memory_ipc"], metrics["epochs"], metrics["dataset"]) == (6, 4, "tiny")
-    assert list(metrics["by_task"]) == ["real", "PDD"]
-    assert metrics["by_task"]["real"] == [
+    assert list(metrics["by_task"]["union"]) == ["real", "PDD"]
+    assert metrics["by_task"]["union"]["real"] == [
         {"task": 1, "test_mean": 15.0, "test_std": 5.0, "n": 2},
         {"task": 2, "test_mean": 35.0, "test_std": 5.0, "n": 2},
     ]
-    # per seed: (10 + 30) / 2 = 20 and (20 + 40) / 2 = 30
-    assert metrics["average_over_tasks"]["real"] == {"test_mean": 25.0, "test_std": 5.0, "n": 2}
-    assert metrics["average_over_tasks"]["PDD"]["test_std"] == 0.0
+    # per network: (10 + 30) / 2 = 20 and (20 + 40) / 2 = 30
+    average = metrics["average_over_tasks"]["union"]
+    assert average["real"] == {"test_mean": 25.0, "test_std": 5.0, "n": 2}
+    assert average["PDD"]["test_std"] == 0.0
 
 
 def test_accuracy_by_task_figure_draws_one_line_per_source():

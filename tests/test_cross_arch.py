@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import pytest
 import torch
 
 from pdd.analyses.cross_arch import (
@@ -21,6 +22,7 @@ from pdd.analyses.cross_arch import (
     held_out_subset,
     mean_std_table,
     model_factories,
+    network_scorings,
     random_real_set,
     schedule_label,
     scores_by_network,
@@ -28,6 +30,7 @@ from pdd.analyses.cross_arch import (
 )
 from pdd.config.context import Context
 from pdd.core.models import get_model
+from pdd.core.scoring import ScoreJob
 from pdd.core.synthetic import SyntheticStage
 from pdd.core.train import TrainConfig
 from pdd.data import Splits, get_spec
@@ -68,39 +71,67 @@ def test_test_subset_is_seeded_and_all_of_test_without_a_size():
     assert held_out_subset(data, 1000, seed=3)[0] is data.test_x
 
 
-def test_one_row_per_network_set_and_seed():
+def test_one_row_per_network_set_run_and_seed_each_net_under_its_protocols():
     data = tiny_splits()
+    two_stages = [
+        random_real_set(data, 1, 0.01, seed=2)[0],
+        random_real_set(data, 1, 0.02, seed=3)[0],
+    ]
     sets = {
-        "real": random_real_set(data, 1, 0.01, seed=0),
-        "other": random_real_set(data, 1, 0.01, 1),
+        "real": [random_real_set(data, 2, 0.01, seed=r) for r in range(2)],
+        "staged": [two_stages, two_stages],
     }
     rows = cross_arch_rows(
         sets,
         ["convnet", "mlp"],
         model_for=factory,
-        config=TrainConfig(epochs=1, lr=0.01),
-        seeds=[1, 2],
+        config=TrainConfig(epochs=2, lr=0.01, batch_size=4),
+        seeds=[1],
         test=(data.test_x, data.test_y),
         augment=None,
-        protocol="union",
+        progressive_nets=["convnet"],
     )
-    assert [(r["net"], r["set"], r["seed"]) for r in rows] == [
-        (net, name, seed) for net in ("convnet", "mlp") for name in sets for seed in (1, 2)
-    ]
+    keys = {(r["net"], r["protocol"], r["set"], r["run"], r["seed"]) for r in rows}
+    assert len(keys) == len(rows)
+    convnet = {(p, s, run) for n, p, s, run, _ in keys if n == "convnet"}
+    assert convnet == {
+        (p, s, run) for p in ("union", "paper", "equal") for s in sets for run in (0, 1)
+    }
+    assert {p for n, p, *_ in keys if n == "mlp"} == {"union"}  # not a progressive net
     assert all(0.0 <= r["test_acc"] <= 100.0 for r in rows)
+    by_key = {(r["net"], r["protocol"], r["set"], r["run"]): r["test_acc"] for r in rows}
+    # a one-stage set trains the same under every protocol
+    assert by_key["convnet", "union", "real", 0] == by_key["convnet", "paper", "real", 0]
+    assert by_key["convnet", "union", "real", 0] == by_key["convnet", "equal", "real", 0]
 
 
-def _publish(reports, schedule, stages):
-    """A published set as notebook 02 leaves it: run 0's stage files and manifest."""
-    folder = reports / "distill" / schedule / "run0"
-    folder.mkdir(parents=True)
-    entries = []
-    for index, stage in enumerate(stages):
-        name = f"stage_{index + 1}.pt"
-        payload = {"images": stage.images, "labels": stage.labels, "lr": torch.tensor(stage.lr)}
-        torch.save(payload, folder / name)
-        entries.append({"file": name, "ipc": stage.ipc, "lr": stage.lr})
-    (folder / "manifest.json").write_text(json.dumps({"stages": entries}))
+def test_the_protocols_of_a_network_share_out_the_steps():
+    config = TrainConfig(epochs=4, lr=0.01, batch_size=256)
+    scorings = network_scorings(
+        factory("mlp"), config, None, (None, None), through_stages=True, steps=4
+    )
+    assert set(scorings) == {(p, "default") for p in ("union", "paper", "equal")}
+    staged = [SyntheticStage(torch.zeros(3, 1, 8, 8), torch.arange(3), 0.1)] * 2
+    epochs = {p: ScoreJob(staged, 0, s).epochs() for (p, _), s in scorings.items()}
+    assert epochs == {"union": [4], "paper": [4, 4], "equal": [2, 2]}
+    only = network_scorings(
+        factory("mlp"), config, None, (None, None), through_stages=False, steps=4
+    )
+    assert list(only) == [("union", "default")]
+
+
+def _publish(reports, schedule, stages, runs):
+    """A published set as notebook 02 leaves it: each run's stage files and manifest."""
+    for run in range(runs):
+        folder = reports / "distill" / schedule / f"run{run}"
+        folder.mkdir(parents=True)
+        entries = []
+        for index, stage in enumerate(stages):
+            name = f"stage_{index + 1}.pt"
+            payload = {"images": stage.images, "labels": stage.labels, "lr": torch.tensor(stage.lr)}
+            torch.save(payload, folder / name)
+            entries.append({"file": name, "ipc": stage.ipc, "lr": stage.lr})
+        (folder / "manifest.json").write_text(json.dumps({"stages": entries}))
 
 
 def tiny_params(**cross):
@@ -110,7 +141,15 @@ def tiny_params(**cross):
         eval=SimpleNamespace(lr=0.03, dsa=True, dsa_strategy="crop", dsa_flip=False),
         net=SimpleNamespace(name="convnet"),
         cross_arch=SimpleNamespace(
-            **{"nets": ["convnet"], "protocol": "union", "epochs": 3, "test_images": 9} | cross
+            **{
+                "nets": ["convnet"],
+                "progressive_nets": ["convnet"],
+                "epochs": 3,
+                "runs": 2,
+                "num_seeds": 1,
+                "test_images": 9,
+            }
+            | cross
         ),
     )
 
@@ -121,19 +160,23 @@ def test_schedules_are_named_after_the_method_only_for_the_union():
     assert schedule_label("sequential", "mtt") == "sequential"
 
 
-def test_compared_sets_put_random_real_at_the_total_ipc_before_the_published_sets(tmp_path):
+def test_compared_sets_put_random_real_at_the_total_ipc_before_the_published_runs(tmp_path):
     data = tiny_splits()
     first = SyntheticStage(torch.ones(3, 1, 8, 8), torch.arange(3), lr=0.5)
     second = SyntheticStage(torch.zeros(3, 1, 8, 8), torch.arange(3), lr=0.25)
-    _publish(tmp_path, "progressive", [first, second])
-    sets = compared_sets(tiny_params(), data, tmp_path, ["progressive"])
+    _publish(tmp_path, "progressive", [first, second], runs=2)
+    sets = compared_sets(tiny_params(), data, tmp_path, ["progressive"], runs=2)
     assert list(sets) == ["random real", "PDD (progressive)"]
-    (real,) = sets["random real"]
-    assert real.ipc == 2 and real.lr == 0.03  # 2 stages × 1 image, at eval.lr
-    expected = random_real_set(data, 2, 0.03, derive_seed(7, "real"))[0]
-    assert torch.equal(real.images, expected.images)
-    assert [s.lr for s in sets["PDD (progressive)"]] == [0.5, 0.25]
-    assert torch.equal(sets["PDD (progressive)"][1].images, second.images)
+    reals = sets["random real"]
+    assert len(reals) == 2 and all(r[0].ipc == 2 and r[0].lr == 0.03 for r in reals)
+    for run, (real,) in enumerate(reals):  # 2 stages × 1 image, at eval.lr; a draw per run
+        expected = random_real_set(data, 2, 0.03, derive_seed(7, "real", run))[0]
+        assert torch.equal(real.images, expected.images)
+    assert not torch.equal(reals[0][0].images, reals[1][0].images)
+    assert [s.lr for s in sets["PDD (progressive)"][1]] == [0.5, 0.25]
+    assert torch.equal(sets["PDD (progressive)"][0][1].images, second.images)
+    with pytest.raises(ValueError, match="holds 2 runs, 3 needed"):
+        compared_sets(tiny_params(), data, tmp_path, ["progressive"], runs=3)
 
 
 def test_eval_seeds_are_the_derived_evaluation_seeds():
@@ -153,7 +196,7 @@ def test_model_factories_swap_only_the_architecture():
 
 def test_scores_by_network_gives_a_table_and_seconds_per_network():
     data = tiny_splits()
-    sets = {"real": random_real_set(data, 1, 0.01, seed=0)}
+    sets = {"real": [random_real_set(data, 1, 0.01, seed=0)]}
     scores, seconds = scores_by_network(
         sets,
         ["convnet", "mlp"],
@@ -162,9 +205,8 @@ def test_scores_by_network_gives_a_table_and_seconds_per_network():
         seeds=[1],
         test=(data.test_x, data.test_y),
         augment=None,
-        protocol="union",
     )
-    assert list(scores.columns) == ["net", "set", "seed", "test_acc"]
+    assert list(scores.columns) == ["net", "set", "run", "protocol", "seed", "test_acc"]
     assert scores.net.tolist() == ["convnet", "mlp"] and list(seconds) == ["convnet", "mlp"]
     assert all(s >= 0 for s in seconds.values())
 
@@ -193,15 +235,19 @@ def test_mean_std_table_writes_cells_and_orders_rows():
     assert table.loc["b", "mlp"] == "15.00 ± 5.00" and table.loc["a", "convnet"] == "30.00 ± 0.00"
 
 
-def test_cross_arch_metrics_score_every_set_per_network():
-    summary = seed_summary(scores_table(), ["net", "set"])
+def test_cross_arch_metrics_score_every_set_per_protocol_and_network():
+    table = scores_table().assign(protocol=["union", "union", "union", "paper"])
+    summary = seed_summary(table, ["protocol", "net", "set"])
     params = tiny_params(nets=["convnet", "mlp"])
     metrics = cross_arch_metrics(params, summary, test_images=9, seconds_per_net={"mlp": 1.5})
     assert metrics["total_ipc"] == 2 and metrics["distilled_with"] == "convnet"
-    assert (metrics["test_images"], metrics["epochs"], metrics["protocol"]) == (9, 3, "union")
+    assert (metrics["test_images"], metrics["epochs"], metrics["runs"]) == (9, 3, 2)
     assert metrics["scores"] == {
-        "convnet": {"a": {"test_mean": 30.0, "test_std": 0.0, "n": 2}},
-        "mlp": {"b": {"test_mean": 15.0, "test_std": 5.0, "n": 2}},
+        "union": {
+            "mlp": {"b": {"test_mean": 15.0, "test_std": 5.0, "n": 2}},
+            "convnet": {"a": {"test_mean": 30.0, "test_std": 0.0, "n": 1}},
+        },
+        "paper": {"convnet": {"a": {"test_mean": 30.0, "test_std": 0.0, "n": 1}}},
     }
 
 

@@ -110,11 +110,8 @@ def test_results_table_has_a_row_per_published_result_and_skips_the_rest(tmp_pat
     reports = tmp_path / "reports"
     random_real = {"ipc10": {"test_mean": 73.784, "test_std": 1.88, "n": 5}}
     _write(reports / "baselines" / "metrics.json", {"random_real": random_real})
-    cross = {
-        "protocol": "union",
-        "epochs": 100,
-        "scores": {"resnet10": {"PDD (progressive)": {"test_mean": 70.0, "test_std": 1.0, "n": 3}}},
-    }
+    pdd = {"PDD (progressive)": {"test_mean": 70.0, "test_std": 1.0, "n": 3}}
+    cross = {"epochs": 100, "scores": {"union": {"resnet10": pdd}}}
     _write(reports / "cross_arch" / "metrics.json", cross)
     table = results.results_table(reports, ["dm"])
     assert list(table.experiment) == ["baselines", "cross-architecture (union, 100 epochs)"]
@@ -217,8 +214,14 @@ def test_machine_names_the_cpu_from_cpuinfo(tmp_path):
     assert machine.label({**described, "gpu": "NVIDIA H100"}).endswith(", NVIDIA H100")
 
 
-def test_summary_metrics_are_flat_short_keys_of_the_published_numbers():
-    reports = ROOT / "reports"
+def test_summary_metrics_are_flat_short_keys_of_the_published_numbers(tmp_path):
+    # the published metrics of these stages; the others' layouts are tested apart
+    reports = tmp_path / "reports"
+    for stage in ("evaluate", "methods", "ablation_stages", "easy_drop"):
+        for path in (ROOT / "reports" / stage).rglob("metrics.json"):
+            copy = reports / path.relative_to(ROOT / "reports")
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(path.read_text())
     flat = summary_metrics(reports, ["dm", "idc"], [1, 2], ["2-8"], [0.0])
     headline = json.loads((reports / "evaluate" / "metrics.json").read_text())["headline"]
     assert flat["headline.pdd"] == round(headline["PDD (progressive)"]["test_mean"], 2)
@@ -232,3 +235,13 @@ def test_summary_metrics_are_flat_short_keys_of_the_published_numbers():
 
 def test_summary_metrics_skip_what_is_not_published(tmp_path):
     assert summary_metrics(tmp_path, ["dm"], [1], [], [0.0]) == {}
+
+
+def test_cross_arch_and_continual_summaries_are_keyed_by_protocol(tmp_path):
+    score = {"test_mean": 61.234, "test_std": 1.0, "n": 3}
+    cross = {"epochs": 3, "scores": {"union": {"resnet10": {"PDD (progressive)": score}}}}
+    _write(tmp_path / "cross_arch" / "metrics.json", cross)
+    continual = {"average_over_tasks": {"paper": {"random real": score}}}
+    _write(tmp_path / "continual" / "metrics.json", continual)
+    flat = summary_metrics(tmp_path, ["dm"])
+    assert flat == {"cross_arch.union.resnet10.pdd": 61.23, "continual.paper.random_real": 61.23}

@@ -3,8 +3,8 @@
 
 Each claim rests on one or more comparisons; each comparison is scored under every
 protocol and recipe its stage ran. A row's verdict applies the rule to its interval; a
-claim's overall verdict is the `equal` protocol's (the budget-fair one; the stage's only
-protocol where it has one) when its comparisons and recipes agree, else `inconclusive`.
+claim's overall verdict is the budget-fair protocols' (`FAIR`; the stage's only protocol
+where it has neither) when its comparisons and recipes agree, else `inconclusive`.
 Rows with role `context` (each stage count against the one before it: "up to a point"),
 and rows of fewer than MIN_RUNS runs beside rows with enough, are published beside the
 verdict but do not decide it."""
@@ -21,6 +21,9 @@ import pandas as pd
 from pdd.analyses.paired import MIN_RUNS, Paired, combined, paired_difference, verdict
 from pdd.infra.io import read_json
 
+# The budget-fair protocols: `equal` (every set the same steps through its stages) and,
+# in cross-architecture scores, `union` (every set the same steps, all at once).
+FAIR = ("equal", "union")
 KEEP_MARGIN = 0.5  # points: "keeps accuracy" means no worse than this
 TARGET_SHARE = 0.9  # the paper: a small fraction of the data reaches 90 % of full data
 COLUMNS = (
@@ -66,14 +69,14 @@ def claims_table(reports: Path, params: Any) -> pd.DataFrame:
 
 def overall(table: pd.DataFrame) -> pd.DataFrame:
     """One row per claim: its verdict (see the module), the comparisons it rests on, and
-    the budget-fair interval (the equal protocol's, or the stage's only protocol's) beside
+    the budget-fair interval (`FAIR` protocols', or the stage's only protocol's) beside
     the paper protocol's, default recipe."""
     rows = []
     for claim, group in table.groupby("claim", sort=False):
         group = group[group.role == "verdict"]
         enough = group[group.runs >= MIN_RUNS]  # a comparison of fewer runs cannot decide
         group = enough if len(enough) else group
-        fair = group[group.protocol == "equal"]
+        fair = group[group.protocol.isin(FAIR)]
         chosen = fair if len(fair) else group[group.protocol != "paper"]
         chosen = chosen if len(chosen) else group
         by_comparison = [combined(list(g.verdict)) for _, g in chosen.groupby("comparison")]
@@ -247,11 +250,8 @@ def _cross_arch(reports: Path, method: str) -> Iterator:
     if not path.is_file():
         return
     scores = pd.read_csv(path)
-    if "run" not in scores:
-        scores = scores.assign(run=0)
-    protocol = read_json(reports / "cross_arch" / "metrics.json").get("protocol", "union")
     pdd, alone = "PDD (progressive)", f"{method.upper()} (union)"
-    for net, rows in scores.groupby("net", sort=False):
+    for (net, protocol), rows in scores.groupby(["net", "protocol"], sort=False):
         if {pdd, alone} <= set(rows.set):
             paired = paired_difference(rows[rows.set == pdd], rows[rows.set == alone])
             yield _row(

@@ -2,7 +2,8 @@
 papers use (GDumb-style, as in DSA and DM): classes arrive in tasks; after each task the
 memory holds the images of every class seen so far, drawn from one source (random real,
 MTT or PDD images, the same number per class), and a fresh network trained on the memory
-alone is tested on the test images of the classes seen so far, answering among them.
+alone is tested on the test images of the classes seen so far, answering among them. A
+memory of several stages (PDD) trains all at once or through its stages (`MEMORY_PROTOCOLS`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
+from pdd.analyses.cross_arch import seed_summary
 from pdd.analyses.figures import lines_over_seeds
 from pdd.core.augment import DiffAugment
+from pdd.core.scoring import stage_epochs, steps_per_epoch, train_through_stages
 from pdd.core.synthetic import SyntheticStage, union
-from pdd.core.train import TrainConfig, inference_batch, train_classifier
+from pdd.core.train import TrainConfig, inference_batch
 from pdd.data import Splits
 from pdd.infra import phases
 from pdd.infra.runtime import derive_seed
@@ -43,8 +46,33 @@ def of_classes(images: Tensor, labels: Tensor, classes: Sequence[int]) -> tuple[
     return images[keep], labels[keep]
 
 
+# How a network trains on the memory after every task: `union` all of it at once (every
+# memory the same steps); `paper` through the memory's stages, `epochs` each, as PDD
+# evaluates; `equal` through the stages, the union's steps shared over them.
+MEMORY_PROTOCOLS = ("union", "paper", "equal")
+
+
+def seen_stages(stages: Sequence[SyntheticStage], seen: Sequence[int]) -> list[SyntheticStage]:
+    """Each stage of a memory cut to the classes seen so far (decoded), at its step size."""
+    return [SyntheticStage(*of_classes(*union([stage]), seen), stage.lr) for stage in stages]
+
+
+def memory_training(
+    stages: list[SyntheticStage], config: TrainConfig, protocol: str
+) -> tuple[list[SyntheticStage], list[int]]:
+    """The stages a network trains through under `protocol`, and the epochs of each."""
+    if protocol == "union":
+        return [SyntheticStage(*union(stages), stages[-1].lr)], [config.epochs]
+    if protocol == "paper":
+        return stages, [config.epochs] * len(stages)
+    if protocol == "equal":
+        steps = config.epochs * steps_per_epoch(len(union(stages)[1]), config)
+        return stages, stage_epochs(stages, config, steps)
+    raise ValueError(f"protocol {protocol!r}; allowed: {', '.join(MEMORY_PROTOCOLS)}")
+
+
 def continual_accuracy(
-    memory: tuple[Tensor, Tensor],
+    memory: list[SyntheticStage],
     tasks: list[list[int]],
     *,
     make_model: Callable[[int], nn.Module],
@@ -52,10 +80,11 @@ def continual_accuracy(
     seeds: Sequence[int],
     data: Splits,
     augment: DiffAugment | None,
+    protocol: str = "union",
 ) -> list[dict[str, float]]:
     """Rows (seed, task, classes seen, test accuracy on the seen classes) after every task;
     the seeds run over the workers."""
-    learner = Learner(tasks, make_model, config, data, augment)
+    learner = Learner(tasks, make_model, config, data, augment, protocol)
     return [
         row for rows in parallel_map(learner.rows, [(memory, s) for s in seeds]) for row in rows
     ]
@@ -67,24 +96,26 @@ class Learner:
 
     tasks: list[list[int]]
     make_model: Callable[[int], nn.Module]
-    config: TrainConfig
+    config: TrainConfig  # its epochs: per stage (paper) or in all (union, equal)
     data: Splits
     augment: DiffAugment | None
+    protocol: str = "union"
 
-    def rows(self, run: tuple[tuple[Tensor, Tensor], int]) -> list[dict[str, float]]:
+    def rows(self, run: tuple[list[SyntheticStage], int]) -> list[dict[str, float]]:
         """A fresh network per task on the memory of the classes seen so far."""
         (memory, seed), rows, seen = run, [], []
         for task, classes in enumerate(self.tasks):
             seen += classes
-            images, labels = of_classes(*memory, seen)
-            model = train_classifier(
-                self.make_model(derive_seed(seed, "task", task)),
-                images,
-                labels,
+            stages, epochs = memory_training(seen_stages(memory, seen), self.config, self.protocol)
+            task_seed = derive_seed(seed, "task", task)
+            *_, (_, model, _) = train_through_stages(
+                stages,
+                self.make_model(task_seed),
                 self.config,
-                seed=derive_seed(seed, "task", task),
+                seed=task_seed,
                 augment=self.augment,
-            ).model
+                epochs=epochs,
+            )
             test_x, test_y = of_classes(self.data.test_x, self.data.test_y, seen)
             rows.append(
                 {
@@ -98,7 +129,7 @@ class Learner:
 
 
 def accuracy_by_memory(
-    memories: dict[str, list[SyntheticStage]],
+    memories: dict[str, list[list[SyntheticStage]]],
     tasks: list[list[int]],
     *,
     make_model: Callable[[int], nn.Module],
@@ -108,46 +139,65 @@ def accuracy_by_memory(
     data: Splits,
     augment: DiffAugment | None,
 ) -> pd.DataFrame:
-    """`continual_accuracy` of every memory (source, seed, task, classes seen, test
-    accuracy): each source's set as one memory, trained `epochs` at its last step size. All
-    (source, seed) runs go over the workers at once."""
-    runs = [(source, seed) for source in memories for seed in seeds]
+    """`continual_accuracy` of every run of every memory under every protocol (source, run,
+    protocol, seed, task, classes seen, test accuracy); a one-stage memory trains the same
+    under all three, so it trains once and its rows stand for each. All (source, run,
+    protocol, seed) runs go over the workers at once."""
+    config = dataclasses.replace(eval_config, epochs=epochs)
+    jobs = [
+        (source, run, protocol, seed)
+        for source, runs in memories.items()
+        for run in range(len(runs))
+        for protocol in (MEMORY_PROTOCOLS if len(runs[run]) > 1 else ("union",))
+        for seed in seeds
+    ]
 
-    def run(source_seed: tuple[str, int]) -> list[dict[str, float]]:
-        source, seed = source_seed
-        stages = memories[source]
-        config = dataclasses.replace(eval_config, epochs=epochs, lr=stages[-1].lr)
-        learner = Learner(tasks, make_model, config, data, augment)
-        return [{"source": source, **row} for row in learner.rows((union(stages), seed))]
+    def job_rows(job: tuple[str, int, str, int]) -> list[dict[str, Any]]:
+        source, run, protocol, seed = job
+        learner = Learner(tasks, make_model, config, data, augment, protocol)
+        return learner.rows((memories[source][run], seed))
 
     with phases.phase("evaluation"):
-        return pd.DataFrame([row for rows in parallel_map(run, runs) for row in rows])
+        results = parallel_map(job_rows, jobs)
+    rows = []
+    for (source, run, protocol, _), job_result in zip(jobs, results, strict=True):
+        labels = MEMORY_PROTOCOLS if len(memories[source][run]) == 1 else (protocol,)
+        rows += [
+            {"source": source, "run": run, "protocol": label, **row}
+            for label in labels
+            for row in job_result
+        ]
+    return pd.DataFrame(rows)
 
 
 def continual_metrics(
     params: Any, accuracy: pd.DataFrame, by_task: pd.DataFrame, *, tasks: list[list[int]]
 ) -> dict:
-    """The stage's metrics.json: each source's score after every task (`by_task`, a
-    `seed_summary` by source and task) and averaged over the tasks, per seed first."""
+    """The stage's metrics.json, per protocol: each source's score after every task
+    (`by_task`, a `seed_summary` by protocol, source and task) and averaged over the tasks,
+    per network (run, seed) first."""
     distill = params.distill
-    sources = list(accuracy.source.unique())
-    per_seed_average = accuracy.groupby(["source", "seed"], sort=False).test_acc.mean()
+    per_network = accuracy.groupby(["protocol", "source", "run", "seed"], sort=False).test_acc
+    average = seed_summary(per_network.mean().reset_index(), ["protocol", "source"])
     return {
         "dataset": params.common.dataset,
         "memory_ipc": distill.stages * distill.ipc_per_stage,
         "tasks": tasks,
         "epochs": params.continual.epochs,
+        "runs": params.continual.runs,
         "by_task": {
-            source: [_task_score(row) for row in by_task[by_task.source == source].itertuples()]
-            for source in sources
+            protocol: {
+                source: [_task_score(row) for row in rows.itertuples()]
+                for source, rows in by_protocol.groupby("source", sort=False)
+            }
+            for protocol, by_protocol in by_task.groupby("protocol", sort=False)
         },
         "average_over_tasks": {
-            source: {
-                "test_mean": float(per_seed_average[source].mean()),
-                "test_std": float(per_seed_average[source].std(ddof=0)),
-                "n": int(per_seed_average[source].count()),
+            protocol: {
+                row.source: {"test_mean": row.test_mean, "test_std": row.test_std, "n": int(row.n)}
+                for row in rows.itertuples()
             }
-            for source in sources
+            for protocol, rows in average.groupby("protocol", sort=False)
         },
     }
 

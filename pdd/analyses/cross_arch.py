@@ -1,13 +1,16 @@
 """Cross-architecture scores: sets distilled with one network (ConvNet) trained on others.
 
-Every set is scored the same way on every network: a fresh network per seed, trained on
-the whole set at once (`union`) or through its stages as PDD evaluates (`progressive`),
-then tested on a seeded test subset (inference of ResNets on all 10k images costs more
-than their training on 100 images, on CPU). Random real images enter as a one-stage set
-at the evaluation step size, so all sets go through one code path.
+Every set is scored the same way on every network: fresh networks trained on the whole set
+at once (`union`, every set the same steps), and on the networks of
+`cross_arch.progressive_nets` also through its stages as PDD evaluates (`paper`: epochs per
+stage; `equal`: the union's steps shared over the stages), then tested on a seeded test
+subset (inference of ResNets on all 10k images costs more than their training on 100
+images, on CPU). Every set comes in independent runs (random real: a fresh draw per run),
+paired run by run. Random real images enter as a one-stage set at the evaluation step
+size, so all sets go through one code path.
 
 The compared sets (`compared_sets`), the evaluation seeds and the mean ± std summary over
-seeds are also what notebook 08 (continual learning) compares and reports.
+networks are also what notebook 08 (continual learning) compares and reports.
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ import seaborn as sns
 import torch
 from torch import Tensor, nn
 
+from pdd.analyses import protocols
 from pdd.config.context import Context
 from pdd.core.augment import DiffAugment
-from pdd.core.scoring import Scoring, final_rows, score_sets
-from pdd.core.synthetic import SyntheticStage, load_runs
+from pdd.core.evaluate import score_runs
+from pdd.core.scoring import Scoring, steps_per_epoch
+from pdd.core.synthetic import SyntheticStage, load_runs, union
 from pdd.core.train import TrainConfig
 from pdd.data import Splits
 from pdd.data.splits import sample_per_class
@@ -43,18 +48,25 @@ def schedule_label(schedule: str, method: str) -> str:
 
 
 def compared_sets(
-    params: Any, data: Splits, reports: Path, schedules: Sequence[str]
-) -> dict[str, list[SyntheticStage]]:
-    """Random real images at the main run's total IPC (trained at `eval.lr`), then the
-    published set (run 0) of each of `schedules`, by label: what notebooks 07 and 08
-    compare."""
+    params: Any, data: Splits, reports: Path, schedules: Sequence[str], runs: int
+) -> dict[str, list[list[SyntheticStage]]]:
+    """Label -> `runs` independent sets: random real images at the main run's total IPC
+    (a fresh seeded draw per run, trained at `eval.lr`), then the first `runs` published
+    runs of each of `schedules`: what notebooks 07 and 08 compare, run r against run r."""
     distill = params.distill
     total_ipc = distill.stages * distill.ipc_per_stage
-    real_seed = derive_seed(params.common.seed, "real")
-    sets = {"random real": random_real_set(data, total_ipc, params.eval.lr, real_seed)}
+    real = [
+        random_real_set(data, total_ipc, params.eval.lr, derive_seed(params.common.seed, "real", r))
+        for r in range(runs)
+    ]
+    sets = {"random real": real}
     for schedule in schedules:
-        label = schedule_label(schedule, distill.method)
-        sets[label] = load_runs(Path(reports) / "distill" / schedule)[0]  # run 0
+        published = load_runs(Path(reports) / "distill" / schedule)
+        if len(published) < runs:
+            raise ValueError(
+                f"reports/distill/{schedule} holds {len(published)} runs, {runs} needed"
+            )
+        sets[schedule_label(schedule, distill.method)] = published[:runs]
     return sets
 
 
@@ -79,8 +91,30 @@ def held_out_subset(data: Splits, size: int | None, seed: int) -> tuple[Tensor, 
     return data.test_x[picked], data.test_y[picked]
 
 
+def network_scorings(
+    make_model: Callable[[int], nn.Module],
+    config: TrainConfig,
+    augment: DiffAugment | None,
+    test: tuple[Tensor, Tensor],
+    *,
+    through_stages: bool,
+    steps: int,
+) -> dict[tuple[str, str], Scoring]:
+    """(protocol, recipe) -> Scoring for one network: `union` (every set at once,
+    `config.epochs`), and with `through_stages` also `paper` (through the set's stages,
+    `config.epochs` each: a P-stage set gets P times the steps) and `equal` (through the
+    stages, `steps` in all: the union's budget). A one-stage set is one job under all three."""
+    union = Scoring(make_model, config, augment, test=test, protocol="union")
+    scorings = {("union", "default"): union}
+    if through_stages:
+        paper = dataclasses.replace(union, protocol="progressive")
+        scorings["paper", "default"] = paper
+        scorings["equal", "default"] = dataclasses.replace(paper, steps=steps)
+    return scorings
+
+
 def cross_arch_rows(
-    sets: dict[str, list[SyntheticStage]],
+    sets: dict[str, list[list[SyntheticStage]]],
     nets: Sequence[str],
     *,
     model_for: Callable[[str], Callable[[int], nn.Module]],
@@ -88,19 +122,30 @@ def cross_arch_rows(
     seeds: Sequence[int],
     test: tuple[Tensor, Tensor],
     augment: DiffAugment | None,
-    protocol: str,
+    progressive_nets: Sequence[str] = (),
 ) -> list[dict[str, object]]:
-    """Rows (net, set, seed, test_acc) for every network and set; `model_for(net)` gives
-    that architecture's factory. Each network's jobs run over the workers, and every
-    finished one is cached (`pdd.core.scoring`): a rerun reads back the ResNet pairs
-    (~20 min each on a 2-core CPU) it already did."""
+    """Rows (net, set, run, protocol, seed, test_acc) after each set's last stage, for every
+    network, set run and seed; the networks in `progressive_nets` also under the paper and
+    equal protocols (`network_scorings`). `model_for(net)` gives that architecture's
+    factory. Each network's jobs run over the workers and every finished one is cached
+    (`pdd.core.scoring`): a rerun reads back the ResNet pairs it already did."""
+    largest = max(len(union(stages)[1]) for runs in sets.values() for stages in runs)
+    steps = config.epochs * steps_per_epoch(largest, config)
     rows = []
     for net in nets:
-        scoring = Scoring(model_for(net), config, augment, test=test, protocol=protocol)
-        rows += [
-            {"net": net, "set": row["set"], "seed": row["seed"], "test_acc": row["test_acc"]}
-            for row in final_rows(score_sets(sets, scoring, seeds))
-        ]
+        scorings = network_scorings(
+            model_for(net),
+            config,
+            augment,
+            test,
+            through_stages=net in progressive_nets,
+            steps=steps,
+        )
+        for row in protocols.final_rows(pd.DataFrame(score_runs(sets, scorings, seeds))).to_dict(
+            "records"
+        ):
+            keep = ("set", "run", "protocol", "seed", "test_acc")
+            rows.append({"net": net, **{key: row[key] for key in keep}})
     return rows
 
 
@@ -148,22 +193,28 @@ def mean_std_table(
 def cross_arch_metrics(
     params: Any, summary: pd.DataFrame, *, test_images: int, seconds_per_net: dict[str, float]
 ) -> dict:
-    """The stage's metrics.json: the set-up, and each network's score of every set."""
+    """The stage's metrics.json: the set-up, and each protocol's score of every set on every
+    network (`summary`: a `seed_summary` by protocol, net and set)."""
     cross, distill = params.cross_arch, params.distill
     return {
         "dataset": params.common.dataset,
         "distilled_with": params.net.name,
         "total_ipc": distill.stages * distill.ipc_per_stage,
-        "protocol": cross.protocol,
         "epochs": cross.epochs,
+        "runs": cross.runs,
+        "num_seeds": cross.num_seeds,
+        "progressive_nets": list(cross.progressive_nets),
         "test_images": test_images,
         "seconds_per_net": seconds_per_net,
         "scores": {
-            net: {
-                row.set: {"test_mean": row.test_mean, "test_std": row.test_std, "n": int(row.n)}
-                for row in summary[summary.net == net].itertuples()
+            protocol: {
+                net: {
+                    row.set: {"test_mean": row.test_mean, "test_std": row.test_std, "n": int(row.n)}
+                    for row in by_net.itertuples()
+                }
+                for net, by_net in by_protocol.groupby("net", sort=False)
             }
-            for net in cross.nets
+            for protocol, by_protocol in summary.groupby("protocol", sort=False)
         },
     }
 

@@ -313,10 +313,12 @@ def _cross_arch_rows(path: Path) -> list[dict]:
     if not path.exists():
         return []
     metrics = read_json(path)
-    experiment = f"cross-architecture ({metrics['protocol']}, {metrics['epochs']} epochs)"
     return [
-        _scored(experiment, f"{name} on {net}", s)
-        for net, scores in metrics["scores"].items()
+        _scored(
+            f"cross-architecture ({protocol}, {metrics['epochs']} epochs)", f"{name} on {net}", s
+        )
+        for protocol, by_net in metrics["scores"].items()
+        for net, scores in by_net.items()
         for name, s in scores.items()
     ]
 
@@ -325,10 +327,11 @@ def _continual_rows(path: Path) -> list[dict]:
     if not path.exists():
         return []
     metrics = read_json(path)
-    experiment = f"continual ({len(metrics['tasks'])} tasks), mean over tasks"
+    tasks = len(metrics["tasks"])
     return [
-        _scored(experiment, f"memory: {name}", s)
-        for name, s in metrics["average_over_tasks"].items()
+        _scored(f"continual ({tasks} tasks, {protocol}), mean over tasks", f"memory: {name}", s)
+        for protocol, by_source in metrics["average_over_tasks"].items()
+        for name, s in by_source.items()
     ]
 
 

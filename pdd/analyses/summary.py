@@ -50,12 +50,14 @@ def summary_metrics(
         for size, score in scores.items():
             flat[f"scaling.{short_key(source)}.{size}"] = score["test_mean"]
     cross = _published(reports, "cross_arch")
-    for net, scores in (cross.get("scores") or {}).items():
-        for name, score in scores.items():
-            flat[f"cross_arch.{net}.{short_key(name)}"] = score["test_mean"]
+    for protocol, by_net in (cross.get("scores") or {}).items():
+        for net, scores in by_net.items():
+            for name, score in scores.items():
+                flat[f"cross_arch.{protocol}.{net}.{short_key(name)}"] = score["test_mean"]
     continual = _published(reports, "continual")
-    for name, score in (continual.get("average_over_tasks") or {}).items():
-        flat[f"continual.{short_key(name)}"] = score["test_mean"]
+    for protocol, by_source in (continual.get("average_over_tasks") or {}).items():
+        for name, score in by_source.items():
+            flat[f"continual.{protocol}.{short_key(name)}"] = score["test_mean"]
     return {key: round(float(value), 2) for key, value in flat.items()}
 
 

@@ -6,6 +6,7 @@ profile overlays and turns validation errors into one line per bad key.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Literal
 
@@ -157,6 +158,43 @@ class Distill(Section):
         return value
 
 
+# The distill keys a search may vary (they shape MTT only; tune.grid names a subset).
+SEARCHABLE = ("max_start_epoch", "syn_steps", "batch_syn", "lr_img", "lr_lr", "expert_epochs")
+
+
+class Tune(Section):
+    """Notebook 02: every schedule's MTT settings chosen on the validation split, each
+    schedule with the same search budget (configurations x iterations)."""
+
+    configs: int = Field(
+        1, ge=1, description="configurations per schedule: distill's own, then seeded grid draws"
+    )
+    iterations: int = Field(
+        1, ge=1, description="iterations per stage of each configuration (union: x stages)"
+    )
+    num_seeds: int = Field(1, ge=1, description="validation networks per configuration")
+    steps: int | None = Field(
+        None, ge=1, description="optimiser steps per validation network; null: stages x eval.epochs"
+    )
+    grid: dict[str, list[int | float]] = Field(
+        default_factory=dict, description="distill key -> the values the search draws from"
+    )
+
+    @field_validator("grid")
+    @classmethod
+    def _searchable(cls, value: dict[str, list[int | float]]) -> dict[str, list[int | float]]:
+        for key, values in value.items():
+            if key not in SEARCHABLE:
+                raise ValueError(f"{key!r} cannot be searched; allowed: {', '.join(SEARCHABLE)}")
+            if not values or len(set(values)) != len(values):
+                raise ValueError(f"grid.{key} must list distinct values, got {values}")
+        return value
+
+    def size(self) -> int:
+        """Configurations the grid holds."""
+        return math.prod(len(values) for values in self.grid.values())
+
+
 class Matching(Section):
     """Gradient matching: DC, DSA (DC + Siamese augmentation) and IDC (multi-formation,
     network trained on real data)."""
@@ -301,12 +339,21 @@ class CrossArch(Section):
     schedules: list[Literal[SCHEDULES]] = Field(
         min_length=1, description="published distill sets scored beside random real images"
     )
-    protocol: Literal["union", "progressive"] = Field(
-        description="union: one fresh network on the whole set; progressive: through its stages"
+    progressive_nets: list[Literal[MODEL_NAMES]] = Field(
+        default_factory=list,
+        description="networks also trained through the sets' stages (paper and equal protocols)",
     )
-    epochs: int = Field(ge=1, description="training epochs (per stage when progressive)")
-    num_seeds: int = Field(ge=1)
+    epochs: int = Field(ge=1, description="training epochs (per stage under the paper protocol)")
+    runs: int = Field(1, ge=1, description="distillation runs of every set, paired run by run")
+    num_seeds: int = Field(ge=1, description="networks per run")
     test_images: int | None = Field(None, ge=1, description="seeded test subset; null = all")
+
+    @model_validator(mode="after")
+    def _progressive_among_nets(self) -> CrossArch:
+        extra = [net for net in self.progressive_nets if net not in self.nets]
+        if extra:
+            raise ValueError(f"progressive_nets: {extra} not in nets {self.nets}")
+        return self
 
 
 class Continual(Section):
@@ -316,8 +363,11 @@ class Continual(Section):
     schedules: list[Literal[SCHEDULES]] = Field(
         min_length=1, description="published distill sets used as memories beside random real"
     )
-    epochs: int = Field(ge=1, description="epochs of the fresh network after every task")
-    num_seeds: int = Field(ge=1)
+    epochs: int = Field(
+        ge=1, description="epochs of the fresh network after every task (per stage: paper)"
+    )
+    runs: int = Field(1, ge=1, description="distillation runs of every memory, paired run by run")
+    num_seeds: int = Field(ge=1, description="networks per run")
 
 
 class Params(Section):
@@ -327,6 +377,7 @@ class Params(Section):
     baselines: Baselines
     buffers: Buffers
     distill: Distill
+    tune: Tune
     matching: Matching
     dm: DM
     evaluate: Evaluate
@@ -346,12 +397,19 @@ class Params(Section):
                 f"buffers.epochs ({self.buffers.epochs}) must be >= distill.max_start_epoch - 1 "
                 f"+ distill.expert_epochs ({needed})"
             )
+        self._searchable_grid()
         if (self.distill.experts_per_run or 0) > self.buffers.num_experts:
             raise ValueError(
                 f"distill.experts_per_run ({self.distill.experts_per_run}) must be <= "
                 f"buffers.num_experts ({self.buffers.num_experts})"
             )
-        for key, runs in (("ablation", self.ablation.runs), ("easy_drop", self.easy_drop.runs)):
+        reusing = (
+            ("ablation", self.ablation.runs),
+            ("easy_drop", self.easy_drop.runs),
+            ("cross_arch", self.cross_arch.runs),
+            ("continual", self.continual.runs),
+        )
+        for key, runs in reusing:
             if runs > self.distill.runs:  # their main-run items reuse the published runs
                 raise ValueError(
                     f"{key}.runs ({runs}) must be <= distill.runs ({self.distill.runs})"
@@ -365,6 +423,32 @@ class Params(Section):
         for item in [*self.ablation.stage_counts, *self.ablation.stage_ipcs]:
             ablation_split(item, total_ipc, budget)
         return self
+
+    def _searchable_grid(self) -> None:
+        """Every configuration the search may draw is a valid `distill` section that the
+        buffers can feed, and the grid holds as many as `tune.configs` asks for."""
+        tune, distill = self.tune, self.distill
+        for key, values in tune.grid.items():
+            for value in values:
+                try:
+                    Distill.model_validate({**distill.model_dump(), key: value})
+                except ValueError as error:
+                    raise ValueError(
+                        f"tune.grid.{key}: {value!r} is not a valid distill.{key}"
+                    ) from error
+        starts = tune.grid.get("max_start_epoch", [distill.max_start_epoch])
+        spans = tune.grid.get("expert_epochs", [distill.expert_epochs])
+        needed = max(starts) - 1 + max(spans)
+        if self.buffers.epochs < needed:
+            raise ValueError(
+                f"tune.grid: max_start_epoch - 1 + expert_epochs reaches {needed}, past "
+                f"buffers.epochs ({self.buffers.epochs})"
+            )
+        if tune.configs > 1 and tune.configs > tune.size() + 1:
+            raise ValueError(
+                f"tune.configs ({tune.configs}) exceeds the grid's {tune.size()} "
+                "configurations plus distill's own"
+            )
 
 
 SECTIONS = tuple(Params.model_fields)

@@ -101,7 +101,7 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "distill",
         "02_distill",
-        DISTILLING,
+        (*DISTILLING, "tune"),
         (PREPARED, BUFFERS),
         items={"schedule": "progressive"},
         item="schedule",

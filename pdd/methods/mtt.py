@@ -80,7 +80,9 @@ def matching_loss(
 
 
 def _batch_indices(size: int, batch: int, steps: int, generator: torch.Generator) -> list[Tensor]:
-    """`steps` mini-batches walking through fresh random permutations of the pool."""
+    """`steps` mini-batches walking through fresh random permutations of the pool; a batch
+    larger than the pool takes the whole pool (no image twice in one step)."""
+    batch = min(batch, size)
     needed = batch * steps
     permutations = [torch.randperm(size, generator=generator) for _ in range(-(-needed // size))]
     return list(torch.cat(permutations)[:needed].split(batch))
