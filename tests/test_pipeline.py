@@ -284,13 +284,25 @@ def test_later_stages_drop_the_easiest_examples(smoke_run):
 def test_analyses_score_every_published_set(smoke_run):
     params = load_params(PARAMS_FILE, profile="smoke")
     cross = json.loads((smoke_run / "reports" / "cross_arch" / "metrics.json").read_text())
-    assert list(cross["scores"]) == params.cross_arch.nets
-    for scores in cross["scores"].values():
-        assert len(scores) == 1 + len(params.cross_arch.schedules)  # + random real
-        assert all(s["n"] == params.cross_arch.num_seeds for s in scores.values())
+    cross_params = params.cross_arch
+    assert set(cross["scores"]) == {"union", "paper", "equal"}
+    assert set(cross["scores"]["union"]) == set(cross_params.nets)
+    assert set(cross["scores"]["paper"]) == set(cross_params.progressive_nets)
+    networks = cross_params.runs * cross_params.num_seeds
+    for by_net in cross["scores"].values():
+        for scores in by_net.values():
+            assert len(scores) == 1 + len(cross_params.schedules)  # + random real
+            assert all(s["n"] == networks for s in scores.values())
     continual = json.loads((smoke_run / "reports" / "continual" / "metrics.json").read_text())
-    for by_task in continual["by_task"].values():
-        assert [row["task"] for row in by_task] == list(range(1, params.continual.num_tasks + 1))
+    assert set(continual["by_task"]) == {"union", "paper", "equal"}
+    for by_source in continual["by_task"].values():
+        assert len(by_source) == 1 + len(params.continual.schedules)
+        for by_task in by_source.values():
+            tasks = [row["task"] for row in by_task]
+            assert tasks == list(range(1, params.continual.num_tasks + 1))
+            assert all(
+                row["n"] == params.continual.runs * params.continual.num_seeds for row in by_task
+            )
 
 
 def test_failing_cell_fails_the_stage(tmp_path, data_mirror):
