@@ -35,6 +35,7 @@ from pdd.data import denormalize, sample_per_class
 from pdd.infra import plots
 from pdd.infra.io import write_json
 from pdd.infra.runtime import derive_seed
+from pdd.pipeline.freshness import known_stale
 from pdd.pipeline.inputs import stage_inputs
 
 # %% tags=["parameters"]
@@ -174,6 +175,7 @@ readme = report_page.landing_page(
     folders=STAGE_FOLDERS,
     tables=(all_results, methods, times),
     claims_markdown=claims.markdown(claim_summary),
+    stale=known_stale(ws.root),
     page_dir=out_dir,
     stage_figures=stage_figures,
 )

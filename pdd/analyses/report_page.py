@@ -99,6 +99,21 @@ def stage_lines(reports: Path, folders: dict[str, str]) -> list[str]:
     return lines
 
 
+def stale_lines(stale: dict[str, str]) -> list[str]:
+    """The stages whose published results the code of this commit no longer produces."""
+    lines = ["## Stale stages", ""]
+    if not stale:
+        return [*lines, "None: every stage's published results come from this commit's code.", ""]
+    lines += [
+        "The code or params of these stages changed after their published run (`stale.yaml`);",
+        "their numbers below are from the earlier code.",
+        "",
+        "| stage | why |",
+        "|---|---|",
+    ]
+    return [*lines, *(f"| `{stage}` | {why} |" for stage, why in stale.items()), ""]
+
+
 def landing_page(
     params: Any,
     *,
@@ -108,9 +123,11 @@ def landing_page(
     page_dir: Path,
     stage_figures: dict[str, str],
     claims_markdown: str = "",
+    stale: dict[str, str] | None = None,
 ) -> str:
     """The whole page; `tables`: the results, base-methods and stage-times tables;
-    `claims_markdown`: the verdict on every claim, first."""
+    `claims_markdown`: the verdict on every claim, first; `stale`: the stages knowingly
+    left stale (stale.yaml), each with its reason."""
     lines = [
         "# Results of the published run",
         "",
@@ -124,6 +141,7 @@ def landing_page(
         "comparison in [`summary/claims.csv`](summary/claims.csv).",
         "",
         claims_markdown or "Not published yet.\n",
+        *stale_lines(stale or {}),
         *table_lines(*tables),
         *figure_lines(reports, folders, page_dir=page_dir, stage_figures=stage_figures),
         *stage_lines(reports, folders),

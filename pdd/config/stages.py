@@ -206,6 +206,7 @@ STAGES: tuple[Stage, ...] = (
             "reports/easy_drop",
             "reports/cross_arch",
             "reports/continual",
+            "stale.yaml",
         ),
         list_keys=(
             "distill.schedules",
