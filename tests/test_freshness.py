@@ -1,13 +1,17 @@
 """Published = produced: `dvc status` finds exactly the stages `stale.yaml` lists stale.
 A change that makes a published stage stale fails here until the stage is rerun in the
 same change or listed with its reason; outputs absent from the local cache (buffers,
-checkpoints, prepared data) do not count."""
+checkpoints, prepared data) do not count. Every stage not listed published the executed
+notebook of its current source."""
 
 from __future__ import annotations
 
 import pytest
 
 from pdd.analyses.report_page import stale_lines
+from pdd.config.params import load_params
+from pdd.config.stages import expanded
+from pdd.infra.paths import PARAMS_FILE, ROOT
 from pdd.pipeline import freshness
 from pdd.pipeline.freshness import (
     StatusBusy,
@@ -83,3 +87,27 @@ def test_dvc_finds_exactly_the_stages_listed_stale():
         pytest.skip(str(busy))
     problems = disagreements(stale_stages(status, cached_outputs()), known_stale())
     assert not problems, "\n".join(problems)
+
+
+def code_cells(notebook) -> list[str]:
+    """The notebook's code, without the cell papermill injects."""
+    return [
+        cell.source
+        for cell in notebook.cells
+        if cell.cell_type == "code" and "injected-parameters" not in cell.metadata.get("tags", [])
+    ]
+
+
+def test_every_fresh_stage_published_the_notebook_its_source_is_now():
+    jupytext = pytest.importorskip("jupytext")
+    nbformat = pytest.importorskip("nbformat")
+    stale = known_stale()
+    checked = 0
+    for name, stage, item in expanded(load_params(PARAMS_FILE)):
+        if stage.notebook is None or name in stale:
+            continue
+        executed = ROOT / "reports" / "notebooks" / f"{stage.notebook_name(item)}.ipynb"
+        source = jupytext.read(ROOT / "notebooks" / f"{stage.notebook}.py")
+        assert code_cells(nbformat.read(executed, as_version=4)) == code_cells(source), name
+        checked += 1
+    assert checked or stale  # nothing is exempt unless it is listed stale
