@@ -173,13 +173,14 @@ def test_stage_times_list_notebooks_in_numeric_order(tmp_path):
     assert times.stage.tolist() == times.notebook.tolist()  # runs from before the record
     assert times.machine.tolist() == ["AMD EPYC, 2 cores", "—", "—"]
     table = results.stage_times_markdown(times)
-    assert "| 00_data | 1.0 | AMD EPYC, 2 cores | — / — | — |" in table
-    assert "| **total** | **13.0** |  |  |  |" in table
+    assert "| 00_data | 1.0 | AMD EPYC, 2 cores | — / — | — | — |" in table
+    assert "| **total** | **13.0** |  |  |  |  |" in table
 
 
 def test_stage_times_split_a_stage_by_its_phases(tmp_path):
     record = {
         "stage": "distill@progressive",
+        "code": {"commit": "3b6073512ab", "changed": ["pdd/core/train.py"]},
         "threads": 2,
         "workers": 2,
         "phases": {"distillation": 300.0, "validation": 60.0, "transition": 120.0},
@@ -199,7 +200,9 @@ def test_stage_times_split_a_stage_by_its_phases(tmp_path):
     row = times.set_index("stage").loc["distill@progressive"]
     assert (row.minutes, row.distillation, row.transition, row.other) == (10.0, 5.0, 2.0, 2.0)
     table = results.stage_times_markdown(times)
-    assert "| distill@progressive | 10.0 | 5.0 | 1.0 | 2.0 | 2.0 | — | 2 / 2 |" in table
+    assert (
+        "| distill@progressive | 10.0 | 5.0 | 1.0 | 2.0 | 2.0 | — | 2 / 2 | — | 3b60735+ |" in table
+    )
     assert "| 00_data | 1.0 | — | — | — | — | — | — / — |" in table
     assert "| **total** | **11.0** | **5.0** | **1.0** | **2.0** | **2.0** |" in table
 
@@ -212,6 +215,29 @@ def test_machine_names_the_cpu_from_cpuinfo(tmp_path):
     described = machine.describe()
     assert described["cores"] >= 1 and described["torch"]
     assert machine.label({**described, "gpu": "NVIDIA H100"}).endswith(", NVIDIA H100")
+
+
+def test_the_code_version_is_the_commit_and_the_code_changed_on_top(tmp_path):
+    assert machine.code_version(tmp_path) == {"commit": None, "changed": []}  # not git
+    version = machine.code_version(ROOT)
+    assert len(version["commit"]) == 40 and isinstance(version["changed"], list)
+    assert machine.commit_label({"commit": "a" * 40, "changed": []}) == "aaaaaaa"
+    assert machine.commit_label({"commit": "a" * 40, "changed": ["pdd/x.py"]}) == "aaaaaaa+"
+    assert machine.commit_label(None) == "—"
+
+
+def test_the_run_sentence_names_the_commits_and_the_span():
+    times = pd.DataFrame(
+        {
+            "commit": ["3b60735", "3b60735", "a1b2c3d+"],
+            "started": ["2026-12-01T06:22:44+00:00", None, "2026-12-01T07:00:00+00:00"],
+            "ended": ["2026-12-01T06:27:23+00:00", None, "2026-12-01T08:10:05+00:00"],
+        }
+    )
+    sentence = results.run_sentence(times)
+    assert sentence.startswith("The published stages ran at commit `3b60735`, `a1b2c3d+`")
+    assert "between 2026-12-01 06:22 and 2026-12-01 08:10 UTC" in sentence
+    assert results.run_sentence(times.iloc[:0]) == "No stage is published yet."
 
 
 def test_summary_metrics_are_flat_short_keys_of_the_published_numbers(tmp_path):

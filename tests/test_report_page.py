@@ -114,6 +114,8 @@ def empty_tables():
             "threads": [2],
             "workers": [2],
             "started": [None],
+            "ended": [None],
+            "commit": ["—"],
         }
     )
     return pd.DataFrame(columns=RESULT_COLUMNS), pd.DataFrame(columns=COLUMNS), times
@@ -121,8 +123,9 @@ def empty_tables():
 
 def test_an_unpublished_methods_table_is_said_so():
     lines = table_lines(*empty_tables())
-    assert "Not published yet.\n" in lines
-    assert lines[-1].splitlines()[-1] == "| **total** | **2.0** |  |  |  |"
+    assert lines[-1] == "Not published yet.\n"
+    times = lines[lines.index("## Measured time of every stage") + 8]
+    assert times.splitlines()[-1] == "| **total** | **2.0** |  |  |  |  |"
 
 
 def test_landing_page_is_the_sections_in_order(tmp_path):
@@ -137,11 +140,13 @@ def test_landing_page_is_the_sections_in_order(tmp_path):
     assert page.startswith("# Results of the published run\n\n")
     assert "do not edit by hand. Dataset fashion-mnist, network convnet-128" in page
     headings = [line for line in page.splitlines() if line.startswith("## ")]
+    assert "The published stages ran at commit `—` (" in page
     assert headings == [
         "## The paper's claims",
+        "## Stale stages",
+        "## Measured time of every stage",
         "## All results",
         "## Base methods alone and with PDD",
-        "## Measured time of every stage",
         "## Figures",
         "## Stages",
     ]

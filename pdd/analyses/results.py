@@ -350,15 +350,17 @@ def results_markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-STAGE_TIME_COLUMNS = ["stage", "notebook", "minutes", "machine", "threads", "workers", "started"]
+STAGE_TIME_COLUMNS = [
+    "stage", "notebook", "minutes", "machine", "threads", "workers", "started", "ended", "commit",
+]  # fmt: skip
 
 
 def stage_times(notebooks: Path) -> pd.DataFrame:
     """Wall minutes of every published notebook's execution (papermill's record), in
     pipeline order: the DVC stage, the machine, its torch threads and worker processes, the
-    start, and the minutes per phase the stage reported (`pdd.infra.phases`; the rest under
-    `other`). Runs published before a field was recorded leave it empty; the `report`
-    notebook itself is left out."""
+    start and end, the commit the code ran at, and the minutes per phase the stage reported
+    (`pdd.infra.phases`; the rest under `other`). Runs published before a field was
+    recorded leave it empty; the `report` notebook itself is left out."""
     rows = []
     for path in sorted(notebooks.glob("*.ipynb"), key=lambda path: _natural_key(path.stem)):
         if path.stem.startswith("09_"):
@@ -380,6 +382,8 @@ def stage_times(notebooks: Path) -> pd.DataFrame:
                 "threads": record.get("threads"),
                 "workers": record.get("workers"),
                 "started": papermill.get("start_time"),
+                "ended": papermill.get("end_time"),
+                "commit": machine.commit_label(record.get("code")),
                 **{
                     name: round(split[name], 2)
                     for name in (*phases.NAMES, "other")
@@ -400,13 +404,32 @@ def _natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
     )
 
 
+def run_sentence(times: pd.DataFrame) -> str:
+    """Which commits produced the published stages, and when they ran."""
+    if times.empty:
+        return "No stage is published yet."
+    commits = ", ".join(f"`{c}`" for c in dict.fromkeys(times.commit))
+    started, ended = times.started.dropna(), times.ended.dropna()
+    when = ""
+    if len(started) and len(ended):
+        when = f" between {_utc(started.min())} and {_utc(ended.max())} UTC"
+    return (
+        f"The published stages ran at commit {commits}{when} "
+        "('+': code changed on top of it; '—': not recorded)."
+    )
+
+
+def _utc(stamp: str) -> str:
+    return stamp[:16].replace("T", " ")
+
+
 def stage_times_markdown(times: pd.DataFrame) -> str:
     """The stage-times table: minutes per stage and per phase, machine, threads/workers."""
     split = [name for name in (*phases.NAMES, "other") if name in times.columns]
     lines = [
         "| stage | minutes | " + " | ".join(split) + (" | " if split else "")
-        + "machine | threads / workers | started (UTC) |",
-        "|---|---:|" + "---:|" * len(split) + "---|---|---|",
+        + "machine | threads / workers | started (UTC) | commit |",
+        "|---|---:|" + "---:|" * len(split) + "---|---|---|---|",
     ]  # fmt: skip
     for row in times.itertuples():
         started = (row.started or "—")[:16].replace("T", " ")
@@ -414,12 +437,12 @@ def stage_times_markdown(times: pd.DataFrame) -> str:
         workers = f"{_count(row.threads)} / {_count(row.workers)}"
         lines.append(
             f"| {row.stage} | {row.minutes:.1f} | " + "".join(f"{c} | " for c in cells)
-            + f"{row.machine} | {workers} | {started} |"
+            + f"{row.machine} | {workers} | {started} | {row.commit} |"
         )  # fmt: skip
     totals = ["" if not split else f"**{times[name].sum():.1f}**" for name in split]
     lines.append(
         f"| **total** | **{times.minutes.sum():.1f}** | " + "".join(f"{t} | " for t in totals)
-        + " |  |  |"
+        + " |  |  |  |"
     )  # fmt: skip
     return "\n".join(lines) + "\n"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 from pathlib import Path
 
 import torch
@@ -29,6 +30,34 @@ def describe() -> dict[str, object]:
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
         "torch": torch.__version__,
     }
+
+
+# What a stage's results depend on besides its inputs: the package, notebooks and params.
+CODE_PATHS = ("pdd", "notebooks", "params.yaml", "profiles")
+
+
+def code_version(root: Path) -> dict[str, object]:
+    """The git commit the code ran at and the code files changed on top of it (uncommitted);
+    no commit outside a git checkout."""
+
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+
+    head = git("rev-parse", "HEAD")
+    if head.returncode != 0:
+        return {"commit": None, "changed": []}
+    status = git("status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS)
+    return {
+        "commit": head.stdout.strip(),
+        "changed": [line[3:] for line in status.stdout.splitlines()],
+    }
+
+
+def commit_label(code: dict[str, object] | None) -> str:
+    """Short commit ('3b60735'), '+' when code changed on top of it; '—' when unknown."""
+    if not code or not code.get("commit"):
+        return "—"
+    return str(code["commit"])[:7] + ("+" if code.get("changed") else "")
 
 
 def label(machine: dict[str, object] | None) -> str:

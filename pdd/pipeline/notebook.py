@@ -105,7 +105,11 @@ def execute(
     )
     notebook = read_notebook(source)
     # papermill keeps notebook metadata: the published run names the machine it timed.
-    notebook.metadata["pdd"] = {"machine": machine.describe(), **(record or {})}
+    notebook.metadata["pdd"] = {
+        "machine": machine.describe(),
+        "code": machine.code_version(ROOT),
+        **(record or {}),
+    }
     with tempfile.TemporaryDirectory(prefix="pdd-kernel-") as sockets:
         reported = Path(sockets) / "phases.json"
         os.environ[phases.ENVIRONMENT] = str(reported)  # the kernel inherits it
