@@ -43,7 +43,10 @@ def code_version(root: Path) -> dict[str, object]:
     def git(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
 
-    head = git("rev-parse", "HEAD")
+    try:
+        head = git("rev-parse", "HEAD")
+    except FileNotFoundError:  # no git on this machine
+        return {"commit": None, "changed": []}
     if head.returncode != 0:
         return {"commit": None, "changed": []}
     status = git("status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS)
