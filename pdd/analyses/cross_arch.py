@@ -91,6 +91,9 @@ def held_out_subset(data: Splits, size: int | None, seed: int) -> tuple[Tensor, 
     return data.test_x[picked], data.test_y[picked]
 
 
+ROW_KEYS = ("set", "run", "protocol", "seed", "test_acc")  # a row, after its net
+
+
 def network_scorings(
     make_model: Callable[[int], nn.Module],
     config: TrainConfig,
@@ -141,11 +144,8 @@ def cross_arch_rows(
             through_stages=net in progressive_nets,
             steps=steps,
         )
-        for row in protocols.final_rows(pd.DataFrame(score_runs(sets, scorings, seeds))).to_dict(
-            "records"
-        ):
-            keep = ("set", "run", "protocol", "seed", "test_acc")
-            rows.append({"net": net, **{key: row[key] for key in keep}})
+        final = protocols.final_rows(pd.DataFrame(score_runs(sets, scorings, seeds)))
+        rows += final[list(ROW_KEYS)].assign(net=net)[["net", *ROW_KEYS]].to_dict("records")
     return rows
 
 
