@@ -215,6 +215,8 @@ def test_machine_names_the_cpu_from_cpuinfo(tmp_path):
     described = machine.describe()
     assert described["cores"] >= 1 and described["torch"]
     assert machine.label({**described, "gpu": "NVIDIA H100"}).endswith(", NVIDIA H100")
+    capped = {"cpu": "AMD EPYC", "cores": 2, "cpu_kernels": "avx2", "gpu": None}
+    assert machine.label(capped) == "AMD EPYC, 2 cores, avx2 kernels"
 
 
 def test_the_code_version_is_the_commit_and_the_code_changed_on_top(tmp_path):

@@ -23,9 +23,11 @@ def cpu_model(cpuinfo: Path = CPUINFO) -> str:
 
 
 def describe() -> dict[str, object]:
-    """CPU, core count and accelerator of this machine, with the torch build."""
+    """CPU, core count and accelerator of this machine, with the torch build and the x86
+    kernel cap the stage ran under (None: the machine's widest)."""
     return {
         "cpu": cpu_model(),
+        "cpu_kernels": os.environ.get("ATEN_CPU_CAPABILITY"),
         "cores": os.cpu_count(),
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
         "torch": torch.__version__,
@@ -68,4 +70,6 @@ def label(machine: dict[str, object] | None) -> str:
     if not machine:
         return "—"
     text = f"{machine.get('cpu', 'unknown')}, {machine.get('cores', '?')} cores"
+    if machine.get("cpu_kernels"):
+        text += f", {machine['cpu_kernels']} kernels"
     return f"{text}, {machine['gpu']}" if machine.get("gpu") else text

@@ -34,6 +34,23 @@ from pdd.pipeline.report import publish_file, publish_notebook, publish_stage
 
 STAGES = tuple(s.name for s in registry.STAGES)
 
+# x86 CPUs pick their widest vector kernels at run time (AVX-512 on some machines, AVX2 on
+# others) and the two round differently: the same eight experts came out up to 0.04 points
+# apart on an AVX-512 machine and bit for bit equal once capped (reports/repeatability.md).
+# Every stage's notebook kernel and worker process inherits the cap; a variable already set
+# wins, so `ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=ALL MKL_CBWR=AUTO` lifts it.
+REPEATABLE_CPU_KERNELS = {
+    "ATEN_CPU_CAPABILITY": "avx2",
+    "ONEDNN_MAX_CPU_ISA": "AVX2",
+    "MKL_CBWR": "AVX2",
+}
+
+
+def cap_cpu_kernels(environ: dict[str, str] | os._Environ = os.environ) -> None:
+    """Cap torch's, oneDNN's and MKL's x86 kernels at AVX2 unless the caller chose."""
+    for key, value in REPEATABLE_CPU_KERNELS.items():
+        environ.setdefault(key, value)
+
 
 def data_mirror(params: Params) -> Path | None:
     """PDD_DATA_MIRROR (machine-specific) wins over `common.data_mirror` (in git)."""
@@ -211,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--params", type=Path, default=paths.PARAMS_FILE)
     parser.add_argument("--workdir", type=Path, default=paths.ROOT, help="where outputs go")
     args = parser.parse_args(argv)
+    cap_cpu_kernels()
     try:
         params = load_params(
             args.params, profile=args.profile, overrides=parse_overrides(args.overrides)
