@@ -14,6 +14,7 @@ import csv
 import os
 import sys
 import time
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ REPEATABLE_CPU_KERNELS = {
 }
 
 
-def cap_cpu_kernels(environ: dict[str, str] | os._Environ = os.environ) -> None:
+def cap_cpu_kernels(environ: MutableMapping[str, str] = os.environ) -> None:
     """Cap torch's, oneDNN's and MKL's x86 kernels at AVX2 unless the caller chose."""
     for key, value in REPEATABLE_CPU_KERNELS.items():
         environ.setdefault(key, value)
