@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from pdd.analyses import results
+from pdd.analyses import claims, results
 from pdd.analyses.results import write_methods_table
 from pdd.analyses.summary import summary_metrics
 from pdd.infra import machine
@@ -158,6 +158,16 @@ def test_readme_headline_is_the_published_one():
     headline = json.loads((ROOT / "reports" / "evaluate" / "metrics.json").read_text())
     for row in [*headline["headline"].values(), *headline["headline_equal"].values()]:
         assert f"{row['test_mean']:.2f} ± {row['test_std']:.2f}" in readme
+
+
+def test_readme_gives_every_published_claim_its_verdict():
+    """The README's claims table names each claim of `reports/summary/claims.csv` with the
+    verdict the report gives it (rerun `report` and update the README when they change)."""
+    readme = (ROOT / "README.md").read_text()
+    published = claims.overall(pd.read_csv(ROOT / "reports" / "summary" / "claims.csv"))
+    assert len(published) >= 10
+    for row in published.itertuples():
+        assert f"| {row.claim} | {row.verdict} |" in readme, row.claim
 
 
 def test_stage_times_list_notebooks_in_numeric_order(tmp_path):
