@@ -123,25 +123,33 @@ def plan_markdown(result: dict, experts: int = 100, epochs: int = 50, workers: i
     ]
 
 
-def stage_speed_markdown(result: dict) -> list[str]:
-    """Whole stages at two commits, side by side on one machine."""
-    before, after = result["commits"]["before"], result["commits"]["after"]
+def stage_speed_markdown(results: list[dict]) -> list[str]:
+    """Whole stages at two commits, side by side on one machine: one row per stage and
+    measurement, oldest first. Each row compares its own two runs; rows from different
+    sittings may come from machines of one name that differ up to 2x in speed."""
+    results = sorted(results, key=lambda result: result["date"])
     lines = [
         "## Whole stages, before and after the worker processes",
         "",
-        f"`{result['command']}` ({result['date'][:10]}, {machine.label(result['machine'])}): "
-        "each stage run as DVC runs it (`python -m pdd <stage>`, default profile, wall "
-        f"time including start-up), at commit {before} (one process, 2 threads) and {after} "
-        "(one single-thread worker per core, cached scores), alternating.",
+        "Each stage run as DVC runs it (`python -m pdd <stage>`, default profile, wall time "
+        "including start-up), at the `before` commit (one process, 2 threads) and the `after` "
+        "commit (one single-thread worker per core, cached scores), alternating, in one run "
+        "on one machine. Compare the two columns of a row; rows from different sittings ran "
+        "on different machines.",
         "",
-        f"| stage | {before} (s) | {after} (s) | speed-up |",
-        "|---|---:|---:|---:|",
+        "| measured | machine | stage | before | after | before (s) | after (s) | speed-up |",
+        "|---|---|---|---|---|---:|---:|---:|",
     ]
-    for row in result["stages"]:
-        lines.append(
-            f"| {row['stage']} | {row['before']['seconds']:.0f} | {row['after']['seconds']:.0f} "
-            f"| {row['speedup']:.2f}× |"
-        )
+    for result in results:
+        before, after = result["commits"]["before"], result["commits"]["after"]
+        for row in result["stages"]:
+            lines.append(
+                f"| {result['date'][:16].replace('T', ' ')} | {machine.label(result['machine'])} "
+                f"| {row['stage']} | {before} | {after} | {row['before']['seconds']:.0f} "
+                f"| {row['after']['seconds']:.0f} | {row['speedup']:.2f}× |"
+            )
+    lines += ["", "Commands, in the same order:", ""]
+    lines += [f"- `{result['command']}`" for result in results]
     return lines
 
 
@@ -193,13 +201,12 @@ def main(argv: list[str] | None = None) -> None:
     plan_file = args.folder / "expert_cost_paper.json"
     if plan_file.exists():
         lines += [*plan_markdown(json.loads(plan_file.read_text())), ""]
-    for name, markdown in (
-        ("stage_speed", stage_speed_markdown),
-        ("inference", inference_markdown),
-    ):
-        path = args.folder / f"{name}.json"
-        if path.exists():
-            lines += [*markdown(json.loads(path.read_text())), ""]
+    speed_files = sorted(args.folder.glob("stage_speed*.json"))
+    if speed_files:
+        lines += [*stage_speed_markdown([json.loads(f.read_text()) for f in speed_files]), ""]
+    inference_file = args.folder / "inference.json"
+    if inference_file.exists():
+        lines += [*inference_markdown(json.loads(inference_file.read_text())), ""]
     (args.folder / "README.md").write_text("\n".join(lines) + "\n")
 
 

@@ -45,3 +45,28 @@ def test_sharded_runs_equal_the_single_process_run(tmp_path):
     summary.main(["--folder", str(tmp_path)])
     page = (tmp_path / "README.md").read_text()
     assert "| experts | 2 | 1 |" in page and (tmp_path / "scaling.png").exists()
+
+
+def test_every_stage_speed_measurement_gets_its_rows_oldest_first(tmp_path):
+    def measurement(date, before_s, after_s):
+        row = {"stage": "evaluate", "before": {"seconds": before_s}, "after": {"seconds": after_s}}
+        return {
+            "command": f"python -m benchmarks.stage_speed --out {date}.json",
+            "date": f"{date}T01:00:00+00:00",
+            "machine": {"cpu": "AMD EPYC", "cores": 2, "gpu": None, "torch": "2"},
+            "commits": {"before": "aaaaaaa", "after": "bbbbbbb"},
+            "stages": [{**row, "speedup": round(before_s / after_s, 2)}],
+        }
+
+    for name, date, times in [("stage_speed_b", "2026-12-01", (900, 500)),
+                              ("stage_speed", "2026-12-07", (660, 368))]:  # fmt: skip
+        (tmp_path / f"{name}.json").write_text(json.dumps(measurement(date, *times)))
+    summary.main(["--folder", str(tmp_path)])
+    page = (tmp_path / "README.md").read_text()
+    run = "| AMD EPYC, 2 cores | evaluate | aaaaaaa | bbbbbbb |"
+    first, second = (
+        f"| 2026-12-01 01:00 {run} 900 | 500 | 1.80× |",
+        f"| 2026-12-07 01:00 {run} 660 | 368 | 1.79× |",
+    )
+    assert first in page and second in page and page.index(first) < page.index(second)
+    assert page.index("2026-12-01.json`") < page.index("2026-12-07.json`")
