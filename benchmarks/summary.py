@@ -134,8 +134,8 @@ def stage_speed_markdown(results: list[dict]) -> list[str]:
         "Each stage run as DVC runs it (`python -m pdd <stage>`, default profile, wall time "
         "including start-up), at the `before` commit (one process, 2 threads) and the `after` "
         "commit (one single-thread worker per core, cached scores), alternating, in one run "
-        "on one machine. Compare the two columns of a row; rows from different sittings ran "
-        "on different machines.",
+        "on one machine. Compare the two columns of a row; rows from different sittings may "
+        "come from machines of different speed.",
         "",
         "| measured | machine | stage | before | after | before (s) | after (s) | speed-up |",
         "|---|---|---|---|---|---:|---:|---:|",
@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     plan_file = args.folder / "expert_cost_paper.json"
     if plan_file.exists():
         lines += [*plan_markdown(json.loads(plan_file.read_text())), ""]
-    speed_files = sorted(args.folder.glob("stage_speed*.json"))
+    speed_files = list(args.folder.glob("stage_speed*.json"))  # ordered by date
     if speed_files:
         lines += [*stage_speed_markdown([json.loads(f.read_text()) for f in speed_files]), ""]
     inference_file = args.folder / "inference.json"
