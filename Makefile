@@ -13,13 +13,23 @@ RUN := PATH="$(BIN):$$PATH" DVC_NO_ANALYTICS=1
 
 .PHONY: setup repro smoke timed-run lab test lint clean-venv
 
-setup: $(VENV)/.installed
+# The project's JupyterLab defaults (lab/overrides.json): a double-click opens a .py notebook
+# as a notebook (jupytext's viewer) and no first-run pop-up asks about Jupyter news. Lab reads
+# every file in overrides.d of its app settings folder; a user's own settings still win.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.d/pdd.json
+
+setup: $(VENV)/.installed $(LAB_SETTINGS)
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH_SPEC)"
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
+
+# After the install, so a reinstalled venv gets the file again.
+$(LAB_SETTINGS): lab/overrides.json $(VENV)/.installed
+	mkdir -p $(@D)
+	cp $< $@
 
 # Rewrites the committed reports/: run it on a branch (README, "Two commands").
 repro: setup

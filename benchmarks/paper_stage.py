@@ -37,12 +37,12 @@ from pathlib import Path
 import torch
 
 from pdd.config.context import build_model
-from pdd.config.distill_plan import mtt_config
 from pdd.config.params import Params, load_params
 from pdd.core.augment import DiffAugment, DSAConfig, parse_strategy
 from pdd.core.train import TrainConfig, train_classifier
 from pdd.core.trajectory import Trajectory, flatten_params, param_layout
-from pdd.data import DatasetSpec, get_spec
+from pdd.data.registry import DatasetSpec, get_spec
+from pdd.experiments.plan import mtt_config
 from pdd.infra.paths import PARAMS_FILE
 from pdd.infra.runtime import setup
 from pdd.methods import mtt

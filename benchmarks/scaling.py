@@ -27,7 +27,8 @@ from pdd.core.augment import DiffAugment
 from pdd.core.buffers import ExpertConfig, generate_buffers, load_buffers
 from pdd.core.models import get_model
 from pdd.core.train import TrainConfig, evaluate, train_classifier
-from pdd.data import Splits, get_spec
+from pdd.data.registry import get_spec
+from pdd.data.tensors import Splits
 from pdd.infra.distributed import World, barrier, close_world, init_world, map_sharded
 from pdd.infra.runtime import derive_seed, resolve_device
 

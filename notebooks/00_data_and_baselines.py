@@ -27,10 +27,12 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 import torch
 
-from pdd.analyses.baselines import baselines_metrics, random_subset_scores, subset_summary
+from pdd.analyses.baselines import baselines_metrics, subset_summary
 from pdd.config.context import context_from
 from pdd.core.models import count_parameters
-from pdd.data import denormalize, sample_per_class
+from pdd.data.splits import sample_per_class
+from pdd.data.tensors import denormalize
+from pdd.experiments.baselines import random_subset_scores
 from pdd.infra import plots
 from pdd.infra.io import write_csv, write_json
 from pdd.infra.runtime import derive_seed

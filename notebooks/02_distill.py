@@ -27,7 +27,7 @@
 # draw of `distill.experts_per_run` experts: the comparisons of notebook 03 rest on runs,
 # not on one set scored by several networks.
 #
-# Before the runs, each schedule searches its own MTT settings (`tune`): the `distill`
+# Before the runs, each schedule searches its own MTT settings (`tune`): the `mtt`
 # section and `tune.configs - 1` seeded draws from `tune.grid`, each distilled at
 # `tune.iterations` per stage and scored on the **validation split**. Every schedule gets
 # the same search budget, so MTT alone (the union) is not held to PDD's per-stage settings.
@@ -41,12 +41,11 @@
 import pandas as pd
 
 from pdd.analyses.distillation import distillation_figure, schedule_metrics, take_history
-from pdd.analyses.search import search_schedule
 from pdd.config.context import context_from
-from pdd.config.distill_plan import distill_runs, plan_schedule
 from pdd.core.buffers import load_buffers
-from pdd.core.progressive import run_schedule
-from pdd.core.synthetic import save_stages
+from pdd.experiments.plan import distill_runs
+from pdd.experiments.runs import distill_schedule
+from pdd.experiments.search import search_schedule
 from pdd.infra import plots
 from pdd.infra.io import write_csv, write_json
 from pdd.pipeline.inputs import stage_inputs
@@ -81,26 +80,20 @@ search.table
 # ## The runs, one after another (each resumes from its checkpoints)
 
 # %%
-results, histories = {}, []
-for run in runs:
-    plan, setup, work = plan_schedule(
-        params,
-        ctx,
-        method=method,
-        schedule=schedule,
-        experts=run.pick(experts),
-        work_name=f"distill-{schedule}",
-        artifacts=ws.artifacts,
-        run=run,
-        distill=search.distill,
-    )
-    print(f"run {run.index}: stage IPCs {plan.ipcs()}, {setup.distiller.config.iterations} its")
-    result = run_schedule(plan, setup, run.pick(experts), folder=out_dir / run.folder, work=work)
-    histories.append(take_history(result).assign(run=run.index))
-    save_stages(out_dir / run.folder, result, ctx.data.spec, ctx.data.zca)
-    results[run] = result
+results = distill_schedule(
+    params,
+    ctx,
+    schedule=schedule,
+    runs=runs,
+    experts=experts,
+    artifacts=ws.artifacts,
+    work_name=f"distill-{schedule}",
+    out_dir=out_dir,
+    settings=search.settings,
+)
 
 # %%
+histories = [take_history(stages).assign(run=run.index) for run, stages in results.items()]
 history = pd.concat(histories, ignore_index=True)
 write_csv(out_dir / "history.csv", history)
 metrics = {**schedule_metrics(schedule, results), "search": search.summary(params.tune)}

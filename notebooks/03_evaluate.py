@@ -40,11 +40,12 @@ from pdd.analyses.headline import (
     headline_metrics,
     headline_rows,
     schedule_labels,
-    score_schedules,
     with_result,
 )
 from pdd.config.context import context_from
 from pdd.core.synthetic import load_runs
+from pdd.experiments import scoring
+from pdd.experiments.headline import score_schedules
 from pdd.infra import plots
 from pdd.infra.io import read_json, write_csv, write_json
 from pdd.infra.runtime import derive_seed
@@ -71,7 +72,7 @@ print({name: [[s.ipc for s in run] for run in runs] for name, runs in sets.items
 # %%
 scores = score_schedules(sets, ctx, params, seeds)
 write_csv(out_dir / "scores.csv", scores)
-final = protocols.final_rows(scores)
+final = scoring.final_rows(scores)
 table = protocols.summary(final)
 write_csv(out_dir / "summary.csv", table)
 table
@@ -96,7 +97,7 @@ rows = {
     protocol: headline_rows(
         table, distill=distill, random_real=random_real, reference=reference, protocol=protocol
     )
-    for protocol in protocols.PROTOCOLS
+    for protocol in scoring.PROTOCOLS
 }
 headline = pd.concat(
     [pd.DataFrame(r).assign(protocol=protocol) for protocol, r in rows.items()], ignore_index=True
@@ -121,7 +122,7 @@ write_json(out_dir / "metrics.json", metrics)
 # %%
 plots.apply_theme()
 labels = schedule_labels(distill.method)
-by_stage = scores[(scores.recipe == "default") & scores.protocol.isin(protocols.PROTOCOLS)]
+by_stage = scores[(scores.recipe == "default") & scores.protocol.isin(scoring.PROTOCOLS)]
 fig = figures.accuracy_by_stage(
     by_stage.assign(schedule=by_stage.set.map(labels)),
     title=f"{params.common.dataset}: progressive evaluation",

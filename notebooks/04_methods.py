@@ -30,15 +30,11 @@
 import pandas as pd
 
 from pdd.analyses import protocols
-from pdd.analyses.methods_run import (
-    distil_schedules,
-    distill_seconds,
-    method_metrics,
-    results_table,
-    score_schedules,
-)
-from pdd.analyses.variant_run import accuracy_curve
+from pdd.analyses.methods import mean_distill_seconds, method_metrics, results_table
+from pdd.analyses.variants import accuracy_curve
 from pdd.config.context import context_from
+from pdd.experiments import scoring
+from pdd.experiments.methods import distill_schedules, score_schedules
 from pdd.infra import plots
 from pdd.infra.io import write_csv, write_json
 from pdd.pipeline.inputs import stage_inputs
@@ -53,8 +49,8 @@ method = item.method
 # %%
 ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 out_dir = ws.artifacts / "methods" / method
-sets = distil_schedules(params, ctx, method=method, artifacts=ws.artifacts, out_dir=out_dir)
-seconds = distill_seconds(sets)
+sets = distill_schedules(params, ctx, method=method, artifacts=ws.artifacts, out_dir=out_dir)
+seconds = mean_distill_seconds(sets)
 seconds
 
 # %% [markdown]
@@ -63,7 +59,7 @@ seconds
 # %%
 scores = score_schedules(sets, ctx, params)
 write_csv(out_dir / "progressive.csv", scores)
-final = protocols.final_rows(scores)
+final = scoring.final_rows(scores)
 write_csv(out_dir / "final.csv", final)
 compared = protocols.comparisons(final, [("progressive", "union")])
 write_csv(out_dir / "comparisons.csv", compared)

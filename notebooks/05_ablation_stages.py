@@ -16,7 +16,7 @@
 # One P per run (`python -m pdd ablation_stages --item stages=P`; DVC runs
 # `ablation_stages@<P>` for every P in `ablation.stage_counts`). The total IPC
 # (`distill.stages × distill.ipc_per_stage`) and the iteration budget
-# (`distill.stages × distill.iterations`) stay fixed; PDD learns them in P stages of
+# (`distill.stages × mtt.iterations`) stay fixed; PDD learns them in P stages of
 # total/P images per class and budget/P iterations each, every stage conditioned on the
 # earlier ones. P = 1 is plain MTT on the whole set (the union baseline). The two P values
 # the main run already distilled (1 and `distill.stages`) reuse its published runs instead
@@ -38,10 +38,11 @@
 # the seconds of distillation and of the whole schedule).
 
 # %%
-from pdd.analyses.ablation import ablation_metrics, reused_folder, stage_point, varied_distill
-from pdd.analyses.search import searched_distill
-from pdd.analyses.variant_run import accuracy_curve, run_variant
+from pdd.analyses.ablation import ablation_metrics, reused_folder, stage_point, varied_settings
+from pdd.analyses.variants import accuracy_curve, variant_summary
 from pdd.config.context import context_from
+from pdd.experiments.search import searched_settings
+from pdd.experiments.variants import run_variant
 from pdd.infra import plots
 from pdd.infra.io import write_csv, write_json
 from pdd.pipeline.inputs import stage_inputs
@@ -56,9 +57,9 @@ stages = item.stages
 # %%
 ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 out_dir = ws.artifacts / "ablation_stages" / str(stages)
-point = stage_point(stages, params.distill)  # raises naming the item when it cannot
 # PDD's MTT settings as the progressive schedule's search chose them (notebook 02)
-distill = searched_distill(params, ws.reports / "distill" / "progressive")
+settings = searched_settings(params, ws.reports / "distill" / "progressive")
+point = stage_point(stages, settings)  # raises naming the item when it cannot
 print(point.describe())
 
 # %% [markdown]
@@ -78,7 +79,7 @@ run = run_variant(
     label={"P": point.count},
     published=ws.reports,
     reuse=reused_folder(point, params.distill.stages),
-    distill=varied_distill(point, distill),
+    settings=varied_settings(point, settings),
     stage_ipcs=point.planned_ipcs,
 )
 print(run.variant.origin, [s.ipc for s in run.variant.stages])
@@ -86,7 +87,7 @@ write_csv(out_dir / "progressive.csv", run.progressive)
 write_csv(out_dir / "final.csv", run.final_rows)
 
 # %%
-metrics = ablation_metrics(point, run.final)
+metrics = ablation_metrics(point, variant_summary(run.variant, run.final_rows))
 write_json(out_dir / "metrics.json", metrics)
 metrics
 

@@ -37,15 +37,16 @@ import pandas as pd
 
 from pdd.analyses.scaling import (
     curve_rows,
-    grown_distill,
     grown_label,
-    random_real_rows,
     relative_curve,
     scaling_figure,
     scaling_metrics,
 )
-from pdd.analyses.variant_run import run_variant
+from pdd.analyses.variants import variant_summary
 from pdd.config.context import context_from
+from pdd.experiments.plan import Settings
+from pdd.experiments.scaling import grown_settings, random_real_rows
+from pdd.experiments.variants import run_variant
 from pdd.infra import plots
 from pdd.infra.io import read_json, write_csv, write_json
 from pdd.pipeline.inputs import stage_inputs
@@ -84,7 +85,7 @@ run = run_variant(
     out_dir=out_dir,
     num_seeds=scaling.num_seeds,
     runs=scaling.runs,
-    distill=grown_distill(params.distill, scaling),
+    settings=grown_settings(Settings.of(params), scaling),
     only_paper=True,  # the claim compares with a share of full data, not with another set
 )
 pdd_rows = run.progressive.query("protocol == 'paper' and recipe == 'default'")
@@ -119,7 +120,7 @@ metrics = scaling_metrics(
     train_size=train_size,
     grown=grown,
     target=PAPER_TARGET,
-    final=run.final,
+    final=variant_summary(run.variant, run.final_rows),
 )
 write_json(out_dir / "metrics.json", metrics)
 

@@ -25,16 +25,11 @@
 # order of the training split), `metrics.json` and the figure `easiest_and_hardest`.
 
 # %%
-from pdd.analyses.easiness import (
-    easiest_and_hardest,
-    forgetting_config,
-    forgetting_metrics,
-    forgotten_by_class,
-    track_forgetting,
-)
+from pdd.analyses.easiness import easiest_and_hardest, forgetting_metrics, forgotten_by_class
 from pdd.config.context import context_from
 from pdd.core.train import evaluate
-from pdd.data import denormalize
+from pdd.data.tensors import denormalize
+from pdd.experiments.forgetting import forgetting_config, track_forgetting
 from pdd.infra import plots
 from pdd.infra.io import save_torch, write_json
 from pdd.pipeline.inputs import stage_inputs

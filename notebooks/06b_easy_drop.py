@@ -43,9 +43,10 @@ from pdd.analyses.easy_drop import (
     later_stage_data,
     require_mtt,
 )
-from pdd.analyses.search import searched_distill
-from pdd.analyses.variant_run import run_variant
+from pdd.analyses.variants import variant_summary
 from pdd.config.context import context_from
+from pdd.experiments.search import searched_settings
+from pdd.experiments.variants import run_variant
 from pdd.infra.io import write_csv, write_json
 from pdd.pipeline.inputs import stage_inputs
 
@@ -82,7 +83,7 @@ run = run_variant(
     label={"rate": rate},
     published=ws.reports,
     reuse="distill/progressive" if rate == 0 else None,
-    distill=searched_distill(params, ws.reports / "distill" / "progressive"),
+    settings=searched_settings(params, ws.reports / "distill" / "progressive"),
     later_data=later_data,
     keep_learned=keep if rate == CORRECT_BY_ALL else None,
 )
@@ -92,6 +93,7 @@ write_csv(out_dir / "final.csv", run.final_rows)
 
 # %%
 kept = kept_by_stage(run.variant.stages, later_data, train_size=train_size)
-metrics = easy_drop_metrics(rate, keep=keep, kept=kept, final=run.final)
+final = variant_summary(run.variant, run.final_rows)
+metrics = easy_drop_metrics(rate, keep=keep, kept=kept, final=final)
 write_json(out_dir / "metrics.json", metrics)
 metrics

@@ -38,8 +38,20 @@
 # %%
 import dataclasses
 
-from pdd.analyses import cross_arch
+from pdd.analyses.cross_arch import (
+    cross_arch_figure,
+    cross_arch_metrics,
+    mean_std_table,
+    seed_summary,
+)
 from pdd.config.context import context_from
+from pdd.experiments import scoring
+from pdd.experiments.cross_arch import (
+    compared_sets,
+    held_out_subset,
+    model_factories,
+    scores_by_network,
+)
 from pdd.infra import plots
 from pdd.infra.io import write_csv, write_json
 from pdd.infra.runtime import derive_seed
@@ -61,11 +73,11 @@ ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 common, cross = params.common, params.cross_arch
 out_dir = ws.artifacts / "cross_arch"
 total_ipc = params.distill.stages * params.distill.ipc_per_stage
-sets = cross_arch.compared_sets(params, ctx.data, ws.reports, cross.schedules, cross.runs)
+sets = compared_sets(params, ctx.data, ws.reports, cross.schedules, cross.runs)
 config = dataclasses.replace(ctx.eval_config, epochs=cross.epochs)
-seeds = cross_arch.eval_seeds(common.seed, cross.num_seeds)
+seeds = scoring.eval_seeds(common.seed, cross.num_seeds)
 test_seed = derive_seed(common.seed, "test subset")
-test = cross_arch.held_out_subset(ctx.data, cross.test_images, test_seed)
+test = held_out_subset(ctx.data, cross.test_images, test_seed)
 print({name: [s.ipc for s in runs[0]] for name, runs in sets.items()}, len(test[1]), "test")
 
 # %% [markdown]
@@ -73,10 +85,10 @@ print({name: [s.ipc for s in runs[0]] for name, runs in sets.items()}, len(test[
 # One network at a time; the seconds each took (0 for pairs reused from a previous run).
 
 # %%
-scores, seconds = cross_arch.scores_by_network(
+scores, seconds = scores_by_network(
     sets,
     cross.nets,
-    model_for=cross_arch.model_factories(ctx),
+    model_for=model_factories(ctx),
     config=config,
     seeds=seeds,
     test=test,
@@ -90,13 +102,11 @@ seconds
 # ## All at once: test accuracy (%), mean ± std over runs × networks
 
 # %%
-summary = cross_arch.seed_summary(scores, ["protocol", "net", "set"])
-metrics = cross_arch.cross_arch_metrics(
-    params, summary, test_images=len(test[1]), seconds_per_net=seconds
-)
+summary = seed_summary(scores, ["protocol", "net", "set"])
+metrics = cross_arch_metrics(params, summary, test_images=len(test[1]), seconds_per_net=seconds)
 write_json(out_dir / "metrics.json", metrics)
 all_at_once = summary[summary.protocol == "union"]
-cross_arch.mean_std_table(all_at_once, index="set", columns="net", order=sets)
+mean_std_table(all_at_once, index="set", columns="net", order=sets)
 
 # %% [markdown]
 # ## Through the stages: the paper's protocol beside the equal-budget one
@@ -106,12 +116,12 @@ cross_arch.mean_std_table(all_at_once, index="set", columns="net", order=sets)
 # %%
 staged = summary[summary.net.isin(cross.progressive_nets)]
 cells = staged.assign(column=staged.net + " · " + staged.protocol)
-cross_arch.mean_std_table(cells, index="set", columns="column", order=sets)
+mean_std_table(cells, index="set", columns="column", order=sets)
 
 # %%
 plots.apply_theme()
 title = f"{common.dataset}, {total_ipc} images per class"
-fig = cross_arch.cross_arch_figure(
+fig = cross_arch_figure(
     scores[scores.protocol == "union"], distilled_with=params.net.name, title=title
 )
 plots.save(fig, out_dir / "figures" / "cross_arch")

@@ -31,8 +31,12 @@
 # `accuracy_by_task`.
 
 # %%
-from pdd.analyses import continual, cross_arch
+from pdd.analyses.continual import accuracy_by_task_figure, continual_metrics
+from pdd.analyses.cross_arch import mean_std_table, seed_summary
 from pdd.config.context import context_from
+from pdd.experiments import scoring
+from pdd.experiments.continual import accuracy_by_memory, class_tasks
+from pdd.experiments.cross_arch import compared_sets
 from pdd.infra import plots
 from pdd.infra.io import write_csv, write_json
 from pdd.infra.runtime import derive_seed
@@ -52,19 +56,19 @@ ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 common = params.common
 out_dir = ws.artifacts / "continual"
 total_ipc = params.distill.stages * params.distill.ipc_per_stage
-memories = cross_arch.compared_sets(
+memories = compared_sets(
     params, ctx.data, ws.reports, params.continual.schedules, params.continual.runs
 )
 order_seed = derive_seed(common.seed, "class order")
-tasks = continual.class_tasks(ctx.data.spec.num_classes, params.continual.num_tasks, order_seed)
-seeds = cross_arch.eval_seeds(common.seed, params.continual.num_seeds)
+tasks = class_tasks(ctx.data.spec.num_classes, params.continual.num_tasks, order_seed)
+seeds = scoring.eval_seeds(common.seed, params.continual.num_seeds)
 print("tasks:", [[ctx.data.class_names[c] for c in task] for task in tasks])
 
 # %% [markdown]
 # ## Accuracy on the seen classes after every task
 
 # %%
-accuracy = continual.accuracy_by_memory(
+accuracy = accuracy_by_memory(
     memories,
     tasks,
     make_model=ctx.make_model,
@@ -77,15 +81,15 @@ accuracy = continual.accuracy_by_memory(
 write_csv(out_dir / "accuracy.csv", accuracy)
 
 # %%
-by_task = cross_arch.seed_summary(accuracy, ["protocol", "source", "task"])
-metrics = continual.continual_metrics(params, accuracy, by_task, tasks=tasks)
+by_task = seed_summary(accuracy, ["protocol", "source", "task"])
+metrics = continual_metrics(params, accuracy, by_task, tasks=tasks)
 write_json(out_dir / "metrics.json", metrics)
 cells = by_task.assign(column=by_task.protocol + " · task " + by_task.task.astype(str))
-cross_arch.mean_std_table(cells, index="source", columns="column", order=memories)
+mean_std_table(cells, index="source", columns="column", order=memories)
 
 # %%
 plots.apply_theme()
 title = f"{common.dataset}: class-incremental, memory {total_ipc}/class, all at once"
-fig = continual.accuracy_by_task_figure(accuracy[accuracy.protocol == "union"], title=title)
+fig = accuracy_by_task_figure(accuracy[accuracy.protocol == "union"], title=title)
 plots.save(fig, out_dir / "figures" / "accuracy_by_task")
 fig

@@ -31,7 +31,8 @@ from pdd.analyses import claims, figures, report_page, results, summary
 from pdd.config.context import context_from
 from pdd.config.stages import publication_folders
 from pdd.core.synthetic import grid_order, load_stages, run_folder
-from pdd.data import denormalize, sample_per_class
+from pdd.data.splits import sample_per_class
+from pdd.data.tensors import denormalize
 from pdd.infra import plots
 from pdd.infra.io import write_json
 from pdd.infra.runtime import derive_seed

@@ -10,32 +10,46 @@ from pdd.analyses.ablation import (
     ablation_metrics,
     reused_folder,
     stage_point,
-    varied_distill,
+    varied_settings,
 )
-from pdd.config.schema import Distill
+from pdd.config.sections.distill import Distill
+from pdd.config.sections.dm import DM
+from pdd.config.sections.matching import Matching
+from pdd.config.sections.mtt import MTT
+from pdd.experiments.plan import Settings
+
+DISTILL = {
+    "method": "mtt",
+    "stages": 2,
+    "ipc_per_stage": 2,
+    "schedules": ["progressive"],
+    "eval_every": 2,
+    "checkpoint_every": 2,
+    "select_nets": 1,
+    "select_epochs": 1,
+    "transition_epochs": 1,
+}
+MTT_SECTION = {
+    "iterations": 6,
+    "syn_steps": 2,
+    "expert_epochs": 1,
+    "max_start_epoch": 1,
+    "batch_syn": 4,
+    "lr_img": 100.0,
+    "lr_lr": 0.01,
+    "unroll": "graph",
+}
 
 
-def distill(**changes) -> Distill:
-    settings = {
-        "method": "mtt",
-        "stages": 2,
-        "ipc_per_stage": 2,
-        "schedules": ["progressive"],
-        "iterations": 6,
-        "syn_steps": 2,
-        "expert_epochs": 1,
-        "max_start_epoch": 1,
-        "batch_syn": 4,
-        "lr_img": 100.0,
-        "lr_lr": 0.01,
-        "eval_every": 2,
-        "checkpoint_every": 2,
-        "select_nets": 1,
-        "select_epochs": 1,
-        "transition_epochs": 1,
-        "unroll": "graph",
-    }
-    return Distill(**settings | changes)
+def distill(**changes) -> Settings:
+    """The main run's settings (MTT, 2 stages of IPC 2, 6 iterations each); `changes` to
+    its `mtt` section."""
+    matching = Matching(
+        iterations=2, batch_real=1, lr_img=1.0, lr_net=0.01, net_steps=1, net_batch=1,
+        refresh_every=1, idc_factor=1,
+    )  # fmt: skip
+    dm = DM(iterations=2, batch_real=1, lr_img=1.0)
+    return Settings("mtt", Distill(**DISTILL), MTT(**MTT_SECTION | changes), matching, dm)
 
 
 def test_a_stage_count_shares_images_and_iterations_evenly():
@@ -67,14 +81,15 @@ def test_only_the_main_runs_own_schedules_are_reused(item, expected):
     assert reused_folder(stage_point(item, distill()), main_stages=2) == expected
 
 
-def test_the_varied_section_changes_only_the_schedule():
+def test_the_varied_settings_change_only_the_schedule_and_iterations():
     base = distill()
-    varied = varied_distill(stage_point(4, base), base)
-    assert (varied.stages, varied.ipc_per_stage, varied.iterations) == (4, 1, 3)
-    assert varied.model_dump() | {"stages": 2, "ipc_per_stage": 2, "iterations": 6} == (
-        base.model_dump()
+    varied = varied_settings(stage_point(4, base), base)
+    assert (varied.distill.stages, varied.distill.ipc_per_stage, varied.mtt.iterations) == (4, 1, 3)
+    assert varied.distill.model_dump() | {"stages": 2, "ipc_per_stage": 2} == (
+        base.distill.model_dump()
     )
-    assert (base.stages, base.iterations) == (2, 6)  # the main run's section is untouched
+    assert varied.mtt.model_dump() | {"iterations": 6} == base.mtt.model_dump()
+    assert (base.distill.stages, base.mtt.iterations) == (2, 6)  # the main run's untouched
 
 
 def test_metrics_name_the_point_then_its_score():

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 import torch
 
-from pdd.analyses.baselines import baselines_metrics, random_subset_scores, subset_summary
+from pdd.analyses.baselines import baselines_metrics, subset_summary
 from pdd.core.models import get_model
 from pdd.core.train import TrainConfig
 from pdd.data import Splits, get_spec
+from pdd.experiments.baselines import random_subset_scores
 from pdd.infra.runtime import derive_seed
 
 

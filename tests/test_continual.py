@@ -11,23 +11,22 @@ import pandas as pd
 import pytest
 import torch
 
-from pdd.analyses import continual
-from pdd.analyses.continual import (
-    accuracy_among,
-    accuracy_by_memory,
-    accuracy_by_task_figure,
-    class_tasks,
-    continual_accuracy,
-    continual_metrics,
-    memory_training,
-    of_classes,
-    seen_stages,
-)
+from pdd.analyses.continual import accuracy_by_task_figure, continual_metrics
 from pdd.analyses.cross_arch import seed_summary
 from pdd.core.models import get_model
 from pdd.core.synthetic import SyntheticStage
 from pdd.core.train import TrainConfig
 from pdd.data import Splits, get_spec
+from pdd.experiments import continual
+from pdd.experiments.continual import (
+    accuracy_among,
+    accuracy_by_memory,
+    class_tasks,
+    continual_accuracy,
+    memory_training,
+    of_classes,
+    seen_stages,
+)
 
 
 def test_tasks_partition_the_classes_reproducibly():

@@ -14,18 +14,9 @@ import pytest
 import torch
 
 from pdd.analyses.cross_arch import (
-    compared_sets,
     cross_arch_figure,
     cross_arch_metrics,
-    cross_arch_rows,
-    eval_seeds,
-    held_out_subset,
     mean_std_table,
-    model_factories,
-    network_scorings,
-    random_real_set,
-    schedule_label,
-    scores_by_network,
     seed_summary,
 )
 from pdd.config.context import Context
@@ -34,6 +25,17 @@ from pdd.core.scoring import ScoreJob
 from pdd.core.synthetic import SyntheticStage
 from pdd.core.train import TrainConfig
 from pdd.data import Splits, get_spec
+from pdd.experiments.cross_arch import (
+    compared_sets,
+    cross_arch_rows,
+    held_out_subset,
+    model_factories,
+    network_scorings,
+    random_real_set,
+    schedule_label,
+    scores_by_network,
+)
+from pdd.experiments.scoring import eval_seeds
 from pdd.infra.runtime import derive_seed
 
 

@@ -12,8 +12,8 @@ from pdd.analyses.distillation import (
     schedule_metrics,
     take_history,
 )
-from pdd.config.distill_plan import DistillRun, distill_runs
 from pdd.core.synthetic import SyntheticStage
+from pdd.experiments.plan import DistillRun, distill_runs
 
 
 def stage(number: int, lr: float) -> SyntheticStage:

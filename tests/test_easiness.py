@@ -7,16 +7,11 @@ from types import SimpleNamespace
 
 import torch
 
-from pdd.analyses.easiness import (
-    easiest_and_hardest,
-    forgetting_config,
-    forgetting_metrics,
-    forgotten_by_class,
-    track_forgetting,
-)
+from pdd.analyses.easiness import easiest_and_hardest, forgetting_metrics, forgotten_by_class
 from pdd.core.forgetting import ForgettingTracker
 from pdd.core.models import get_model
 from pdd.core.train import TrainConfig
+from pdd.experiments.forgetting import forgetting_config, track_forgetting
 
 
 def hand_made_tracker() -> ForgettingTracker:

@@ -10,9 +10,10 @@ import torch
 
 from pdd.core.forgetting import ForgettingTracker, correct_by_all, keep_hardest
 from pdd.core.models import get_model
-from pdd.core.progressive import StageSetup, drop_learned
 from pdd.core.train import TrainConfig, train_classifier
 from pdd.data import Splits, get_spec
+from pdd.progressive.setup import StageSetup
+from pdd.progressive.transition import drop_learned
 
 
 def logits_for(predicted: list[int], classes: int = 2) -> torch.Tensor:

@@ -4,7 +4,6 @@ paired comparisons and the metrics."""
 
 from __future__ import annotations
 
-import dataclasses
 from types import SimpleNamespace
 
 import pandas as pd
@@ -18,14 +17,13 @@ from pdd.analyses.headline import (
     headline_metrics,
     headline_rows,
     schedule_labels,
-    score_schedules,
     total_ipc,
     with_result,
 )
-from pdd.config.context import Context, recipe
+from pdd.config.context import recipe
 from pdd.core.synthetic import SyntheticStage
-from pdd.core.train import TrainConfig
-from pdd.data import Splits, get_spec
+from pdd.experiments import scoring
+from pdd.experiments.headline import score_schedules
 
 DISTILL = SimpleNamespace(
     method="mtt", stages=2, ipc_per_stage=1, schedules=["progressive", "union"]
@@ -39,16 +37,6 @@ def params(recipes=("default",)) -> SimpleNamespace:
         eval=SimpleNamespace(dsa=False, epochs=2),
         common=SimpleNamespace(seed=0, dataset="tiny"),
     )
-
-
-def tiny_context() -> Context:
-    spec = dataclasses.replace(get_spec("fashion-mnist"), image_size=8, num_classes=3)
-    generator = torch.Generator().manual_seed(0)
-    x, y = torch.randn(30, 1, 8, 8, generator=generator), torch.arange(3).repeat(10)
-    data = Splits(x, y, x[:6], y[:6], x[:9], y[:9], spec, ("a", "b", "c"))
-    net = {"name": "mlp", "width": 4, "depth": None, "norm": "none"}
-    config = TrainConfig(epochs=2, lr=0.01, batch_size=6, lr_decay_at=())
-    return Context(torch.device("cpu"), data, net, config, None, [11])
 
 
 def stage(seed: int, lr: float = 0.01) -> SyntheticStage:
@@ -65,7 +53,7 @@ def test_schedule_labels_name_the_base_method_for_the_union():
     assert total_ipc(SimpleNamespace(stages=3, ipc_per_stage=5)) == 15
 
 
-def test_every_run_is_scored_under_both_protocols_every_recipe_and_from_scratch():
+def test_every_run_is_scored_under_both_protocols_every_recipe_and_from_scratch(tiny_context):
     sets = {
         "progressive": [[stage(1), stage(2)], [stage(3), stage(4)]],
         "union": [[stage(5)], [stage(6)]],
@@ -74,7 +62,7 @@ def test_every_run_is_scored_under_both_protocols_every_recipe_and_from_scratch(
     keys = set(zip(rows.protocol, rows.recipe, strict=True))
     expected = {(p, r) for p in ("paper", "equal") for r in ("default", "plain")}
     assert keys == expected | {("scratch", "default")}
-    final = protocols.final_rows(rows)
+    final = scoring.final_rows(rows)
     union = final[(final.set == "union") & (final.recipe == "default")]
     # the equal protocol gives the one-stage union the progressive set's 2 steps at once
     steps = union.groupby("protocol").steps.max().to_dict()
@@ -138,7 +126,7 @@ def test_metrics_keep_both_tables_the_comparisons_and_the_gaps():
         protocol: headline_rows(
             table, distill=DISTILL, random_real={}, reference=reference, protocol=protocol
         )
-        for protocol in protocols.PROTOCOLS
+        for protocol in scoring.PROTOCOLS
     }
     metrics = headline_metrics(rows, table, compared, params=params(), runs=3, seeds=2)
     assert metrics["headline"]["PDD (progressive)"]["test_mean"] == pytest.approx(81.0)
@@ -154,10 +142,8 @@ def test_with_result_formats_mean_and_std_to_two_decimals():
     assert with_result(table).result.tolist() == ["77.12 ± 0.46"]
 
 
-def test_recipes_change_only_the_network_or_the_augmentation():
-    ctx = dataclasses.replace(
-        tiny_context(), net={"name": "convnet", "width": 4, "depth": 2, "norm": "instance"}
-    )
+def test_recipes_change_only_the_network_or_the_augmentation(tiny_context):
+    ctx = tiny_context(net="convnet")  # width 4, depth 2, instance norm
     default, shift, plain, wide = (
         recipe(ctx, name) for name in ("default", "shift", "plain", "wide")
     )

@@ -12,34 +12,47 @@ import pytest
 import torch
 from test_mtt import make_model, tiny_splits
 
+from pdd.config.distillers import build_distiller
+from pdd.config.sections.distill import Distill
+from pdd.config.sections.dm import DM
+from pdd.config.sections.matching import Matching
+from pdd.config.sections.mtt import MTT
+from pdd.core.multiformation import decode, encode_from_real
 from pdd.methods import METHODS
 from pdd.methods.base import DistillationDiverged, StageTask
 from pdd.methods.dm import mean_embedding_distance
 from pdd.methods.gradient_matching import gradient_distance
-from pdd.methods.mtt import MTTConfig
-from pdd.methods.multiformation import decode, encode_from_real
-from pdd.methods.registry import build_distiller
 
-MATCHING = dict(
-    iterations=4, batch_real=5, lr_img=0.1, lr_net=0.01, net_steps=2, net_batch=8,
-    refresh_every=3, idc_factor=2,
-)  # fmt: skip
-DM = dict(iterations=4, batch_real=5, lr_img=1.0)
-MTT = MTTConfig(4, 2, 1, 1, 6, 10.0, 0.01, 0.05, 2, 2)
+SECTIONS = {
+    "mtt": MTT(
+        iterations=4, syn_steps=2, expert_epochs=1, max_start_epoch=1, batch_syn=6,
+        lr_img=10.0, lr_lr=0.01, unroll="graph",
+    ),
+    "matching": Matching(
+        iterations=4, batch_real=5, lr_img=0.1, lr_net=0.01, net_steps=2, net_batch=8,
+        refresh_every=3, idc_factor=2,
+    ),
+    "dm": DM(iterations=4, batch_real=5, lr_img=1.0),
+}  # fmt: skip
+SECTION_OF = {"mtt": "mtt", "dc": "matching", "dsa": "matching", "idc": "matching", "dm": "dm"}
 NON_MTT = [m for m in METHODS if m != "mtt"]
 
 
+def loop_keys(eval_every: int = 2, checkpoint_every: int = 2) -> Distill:
+    return Distill(
+        method="mtt", stages=1, ipc_per_stage=1, schedules=["union"], eval_every=eval_every,
+        checkpoint_every=checkpoint_every, select_nets=1, select_epochs=1, transition_epochs=1,
+    )  # fmt: skip
+
+
 def distiller(method: str, **loop):
-    data = tiny_splits()
     return build_distiller(
         method,
+        SECTIONS[SECTION_OF[method]],
+        distill=loop_keys(**loop),
         make_model=make_model,
-        data=data,
-        mtt=MTT,
-        matching=MATCHING,
-        dm=DM,
-        eval_every=loop.get("eval_every", 2),
-        checkpoint_every=loop.get("checkpoint_every", 2),
+        data=tiny_splits(),
+        lr_init=0.05,
     )
 
 
@@ -142,4 +155,12 @@ def test_nan_in_images_is_caught_at_its_iteration(method):
 
 def test_unknown_method_is_refused():
     with pytest.raises(ValueError, match="unknown method 'kip'"):
-        distiller("kip")
+        build_distiller(
+            "kip", SECTIONS["mtt"], distill=loop_keys(), make_model=make_model,
+            data=tiny_splits(), lr_init=0.05,
+        )  # fmt: skip
+    with pytest.raises(ValueError, match="method 'dm' reads the 'dm' section"):
+        build_distiller(
+            "dm", SECTIONS["mtt"], distill=loop_keys(), make_model=make_model,
+            data=tiny_splits(), lr_init=0.05,
+        )  # fmt: skip

@@ -12,29 +12,16 @@ import pandas as pd
 import pytest
 import torch
 
-from pdd.analyses import methods_run, protocols
-from pdd.analyses.methods_run import (
-    distil_schedules,
-    distill_seconds,
+from pdd.analyses import protocols
+from pdd.analyses.methods import (
+    mean_distill_seconds,
     method_metrics,
     results_table,
     schedule_labels,
-    score_schedules,
 )
-from pdd.config.context import Context
 from pdd.core.synthetic import SyntheticStage
-from pdd.core.train import TrainConfig
-from pdd.data import Splits, get_spec
-
-
-def tiny_context() -> Context:
-    spec = dataclasses.replace(get_spec("fashion-mnist"), image_size=8, num_classes=3)
-    generator = torch.Generator().manual_seed(0)
-    x, y = torch.randn(30, 1, 8, 8, generator=generator), torch.arange(3).repeat(10)
-    data = Splits(x, y, x[:6], y[:6], x[:9], y[:9], spec, ("a", "b", "c"))
-    net = {"name": "mlp", "width": 4, "depth": None, "norm": "none"}
-    config = TrainConfig(epochs=4, lr=0.01, batch_size=6, lr_decay_at=())
-    return Context(torch.device("cpu"), data, net, config, None, [11, 12, 13])
+from pdd.experiments import methods, runs
+from pdd.experiments.methods import distill_schedules, score_schedules
 
 
 def one_stage(ipc: int, seconds: float = 0.0) -> SyntheticStage:
@@ -42,35 +29,50 @@ def one_stage(ipc: int, seconds: float = 0.0) -> SyntheticStage:
     return SyntheticStage(images, torch.arange(3).repeat(ipc), 0.01, {"seconds": seconds})
 
 
+# epochs 4, three evaluation seeds
+CONTEXT = {"epochs": 4, "eval_seeds": (11, 12, 13)}
+
 PARAMS = SimpleNamespace(
     buffers=SimpleNamespace(num_experts=3),
     distill=SimpleNamespace(runs=3, experts_per_run=2, stages=2),
     methods=SimpleNamespace(runs=2, num_seeds=2),
     evaluate=SimpleNamespace(stage_epochs=1, equal_steps=None, recipes=["default"]),
     common=SimpleNamespace(seed=0),
+    mtt=None,
+    matching=None,
+    dm=None,
 )
 
 
-def test_both_schedules_go_into_their_own_run_folders(monkeypatch, tmp_path, capsys):
+@dataclasses.dataclass
+class FakeSetup:
+    """What distill_schedule reads of a StageSetup."""
+
+    distiller: object
+    later_data: object = None
+    keep_learned: object = None
+
+
+def test_both_schedules_go_into_their_own_run_folders(
+    monkeypatch, tmp_path, capsys, tiny_context
+):
     planned, saved = [], []
 
-    def plan_schedule(params, ctx, *, method, schedule, experts, work_name, artifacts, run):
-        planned.append((method, schedule, work_name, run.index, experts))
+    def plan_schedule(params, ctx, *, schedule, experts, work_name, artifacts, run, **given):
+        planned.append((given["settings"].method, schedule, work_name, run.index, experts))
         plan = SimpleNamespace(ipcs=lambda: [4] if schedule == "union" else [2, 2])
-        setup = SimpleNamespace(distiller=SimpleNamespace(config=SimpleNamespace(iterations=6)))
-        return plan, setup, Path(artifacts) / "work" / work_name
+        distiller = SimpleNamespace(config=SimpleNamespace(iterations=6))
+        return plan, FakeSetup(distiller), Path(artifacts) / "work" / work_name
 
-    def run_schedule(plan, setup, experts, *, folder, work):
+    def run_schedule(plan, setup, experts, *, work):
         return [one_stage(ipc) for ipc in plan.ipcs()]
 
-    monkeypatch.setattr(methods_run, "load_buffers", lambda folder, count: ["e0", "e1", "e2"])
-    monkeypatch.setattr(methods_run, "plan_schedule", plan_schedule)
-    monkeypatch.setattr(methods_run, "run_schedule", run_schedule)
-    monkeypatch.setattr(
-        methods_run, "save_without_history", lambda folder, stages, data: saved.append(folder)
-    )
-    sets = distil_schedules(
-        PARAMS, tiny_context(), method="dm", artifacts=tmp_path, out_dir=tmp_path / "dm"
+    monkeypatch.setattr(methods, "load_buffers", lambda folder, count: ["e0", "e1", "e2"])
+    monkeypatch.setattr(runs, "plan_schedule", plan_schedule)
+    monkeypatch.setattr(runs, "run_schedule", run_schedule)
+    monkeypatch.setattr(runs, "save_run", lambda folder, stages, data: saved.append(folder))
+    sets = distill_schedules(
+        PARAMS, tiny_context(**CONTEXT), method="dm", artifacts=tmp_path, out_dir=tmp_path / "dm"
     )
     assert list(sets) == ["union", "progressive"]
     assert [[len(run) for run in runs] for runs in sets.values()] == [[1, 1], [2, 2]]
@@ -83,7 +85,7 @@ def test_both_schedules_go_into_their_own_run_folders(monkeypatch, tmp_path, cap
     assert all(len(p[4]) == 2 for p in planned)  # each run's own two of the three experts
     assert planned[0][4] == planned[2][4]  # run 0 draws the same experts in both schedules
     assert saved[:2] == [tmp_path / "dm" / "union" / "run0", tmp_path / "dm" / "union" / "run1"]
-    assert "dm progressive run 1: stage IPCs [2, 2], 6 its" in capsys.readouterr().out
+    assert "progressive run 1: stage IPCs [2, 2], 6 iterations" in capsys.readouterr().out
 
 
 def test_distill_seconds_are_the_mean_over_runs():
@@ -91,12 +93,12 @@ def test_distill_seconds_are_the_mean_over_runs():
         "union": [[one_stage(2, 3.0)], [one_stage(2, 5.0)]],
         "progressive": [[one_stage(1, 1.0), one_stage(1, 2.5)]],
     }
-    assert distill_seconds(sets) == {"union": 4.0, "progressive": 3.5}
+    assert mean_distill_seconds(sets) == {"union": 4.0, "progressive": 3.5}
 
 
-def test_every_run_of_both_schedules_is_scored_under_both_protocols():
+def test_every_run_of_both_schedules_is_scored_under_both_protocols(tiny_context):
     sets = {"union": [[one_stage(2)], [one_stage(2)]], "progressive": [[one_stage(1)] * 2] * 2}
-    rows = score_schedules(sets, tiny_context(), PARAMS)
+    rows = score_schedules(sets, tiny_context(**CONTEXT), PARAMS)
     assert set(rows.protocol) == {"paper", "equal"} and set(rows.recipe) == {"default"}
     paper = rows[rows.protocol == "paper"]
     assert len(paper[paper.set == "union"]) == 2 * 2  # two runs × two seeds, one stage

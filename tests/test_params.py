@@ -11,11 +11,11 @@ import yaml
 from pdd.config import stages
 from pdd.config.params import PROFILES, ParamsError, load_params, overlay_file
 from pdd.config.schema import SECTIONS
-from pdd.core.schedule import ablation_split
 from pdd.infra.paths import NOTEBOOKS, PARAMS_FILE
 from pdd.pipeline.inputs import runner_inputs, stage_inputs
 from pdd.pipeline.notebook import check_parameters
 from pdd.pipeline.run import main, parse_overrides
+from pdd.progressive.schedule import ablation_split
 
 RUNNER_KEYS = {"inputs"}
 
@@ -68,7 +68,8 @@ def test_every_notebook_takes_the_one_runner_parameter(stage):
 def test_injected_sections_validate_into_the_stage_model(stage, monkeypatch):
     monkeypatch.chdir(NOTEBOOKS)  # stage_inputs returns to the repository root
     smoke = load_params(PARAMS_FILE, profile="smoke")
-    params, item, ws = stage_inputs(stage.name, runner_inputs(smoke, stage.name, {}, "."))
+    item = stages.check_items(stage, {})
+    params, item, ws = stage_inputs(stage.name, runner_inputs(smoke, stage.reads, item, "."))
     assert set(type(params).model_fields) == set(stage.reads)
     assert params.common == smoke.common
     assert vars(item) == stage.items
@@ -230,7 +231,7 @@ def test_every_stage_dvc_generates_is_valid_for_every_profile(profile, dataset):
         if stage.item is not None:
             stages.check_items(stage, {stage.item: item})
         if stage.name == "ablation_stages":
-            budget = distill.stages * distill.iterations
+            budget = distill.stages * params.mtt.iterations
             ipcs = ablation_split(item, distill.stages * distill.ipc_per_stage, budget)
             assert sum(ipcs) == distill.stages * distill.ipc_per_stage
 

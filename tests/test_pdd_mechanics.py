@@ -15,12 +15,10 @@ from pathlib import Path
 import pytest
 import torch
 
-import pdd.core.progressive as progressive
 import pdd.core.scoring as scoring
+import pdd.progressive.driver as progressive
 from pdd.core.buffers import ExpertConfig, generate_buffers
 from pdd.core.models import get_model
-from pdd.core.progressive import StageSetup, run_schedule, train_from
-from pdd.core.schedule import Schedule
 from pdd.core.synthetic import SyntheticStage
 from pdd.core.train import TrainConfig
 from pdd.core.trajectory import Trajectory, flatten_params, param_layout
@@ -28,6 +26,9 @@ from pdd.data import Splits, get_spec
 from pdd.infra.workers import torch_threads
 from pdd.methods import mtt
 from pdd.methods.base import StageResult
+from pdd.progressive.driver import run_schedule
+from pdd.progressive.schedule import Schedule
+from pdd.progressive.setup import StageSetup, train_from
 
 SPEC = dataclasses.replace(get_spec("fashion-mnist"), image_size=8, num_classes=3)
 
@@ -95,7 +96,7 @@ def distil(schedule: str, experts, tmp_path: Path, data: Splits | None = None) -
     recorder = Recorder()
     data = data or tiny_splits()
     plan = Schedule(schedule, 2, 1)
-    run_schedule(plan, setup_with(data, recorder), experts, folder=tmp_path, work=tmp_path)
+    run_schedule(plan, setup_with(data, recorder), experts, work=tmp_path)
     return recorder
 
 

@@ -21,6 +21,7 @@ import torch
 from pdd.config import stages as registry
 from pdd.config.params import load_params
 from pdd.infra.paths import PARAMS_FILE, ROOT
+from pdd.pipeline.notebook import shape_problems
 from pdd.pipeline.smoke import environment, run_all, scratch_copy
 
 pytestmark = pytest.mark.slow
@@ -142,6 +143,13 @@ def test_every_notebook_is_executed_and_published(smoke_run):
         assert executed["metadata"]["papermill"]["exception"] is None
         assert executed["metadata"]["pdd"]["machine"]["cores"] >= 1  # names what timed it
         assert str(smoke_run) not in json.dumps(executed)
+
+
+def test_executed_notebooks_show_their_figures_and_each_bars_last_state(smoke_run):
+    """An image for each `plots.save` call of a cell, no figure as its text repr, and a
+    loop's progress bar as its last line, not every redraw (notebook.shape_problems)."""
+    for path in sorted((smoke_run / "reports" / "notebooks").glob("*.ipynb")):
+        assert shape_problems(json.loads(path.read_text())) == [], path.name
 
 
 def test_baselines_metrics_have_every_ipc(smoke_run):

@@ -25,10 +25,10 @@ def test_every_dvc_stage_comes_from_the_registry():
 
 
 def test_code_deps_follow_imports_through_other_modules():
-    # the notebook imports pdd.core.progressive, which imports pdd.core.forgetting
+    # the notebook imports pdd.progressive.driver, which imports pdd.core.forgetting
     deps = dvcfile.code_deps(stages.stage("distill"))
     assert "pdd/core/forgetting.py" in deps
-    assert "pdd/core/progressive.py" in deps
+    assert "pdd/progressive/driver.py" in deps
     # the runner is not imported by a notebook: editing it invalidates no result
     assert "pdd/pipeline/run.py" not in deps
     assert "notebooks/02_distill.py" == deps[0]
@@ -73,11 +73,29 @@ def test_outputs_are_named_by_stage_and_item():
     }
 
 
-def test_a_stage_that_distils_nothing_does_not_depend_on_the_driver():
-    # params validation reads the schedule names from pdd.core.schedule, not the driver
+def test_a_stage_depends_on_the_sections_it_reads_and_no_others():
     deps = dvcfile.code_deps(stages.stage("baselines"))
-    assert "pdd/core/schedule.py" in deps
-    assert "pdd/core/progressive.py" not in deps
+    assert "pdd/config/sections/baselines.py" in deps  # imported by name in its first cell
+    assert "pdd/config/sections/mtt.py" not in deps  # a section it does not read
+    assert "pdd/config/schema.py" not in deps  # the whole schema is the runner's
+    assert "pdd/config/stages.py" not in deps
+    assert "pdd/progressive/driver.py" not in deps  # it distils nothing
+    distill = dvcfile.code_deps(stages.stage("distill"))
+    assert {"pdd/config/sections/mtt.py", "pdd/progressive/driver.py"} <= set(distill)
+
+
+def test_type_checking_imports_are_no_code_deps(tmp_path):
+    source = tmp_path / "nb.py"
+    source.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from pdd.config import schema\n"
+        "from pdd.infra import io\n"
+    )
+    assert dvcfile.import_closure(source) == [
+        "pdd/__init__.py",
+        "pdd/infra/__init__.py",
+        "pdd/infra/io.py",
+    ]
 
 
 def test_publication_folders_name_every_published_stage_in_table_order():

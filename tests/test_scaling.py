@@ -13,22 +13,27 @@ import torch
 
 from pdd.analyses.scaling import (
     curve_rows,
-    epochs_for_steps,
-    grown_distill,
     grown_label,
-    random_real_rows,
-    random_real_scores,
-    real_seeds,
     relative_curve,
     scaling_figure,
     scaling_metrics,
     smallest_fraction_reaching,
 )
 from pdd.config.context import Context
-from pdd.config.schema import Distill, Scaling
+from pdd.config.params import load_params
+from pdd.config.sections.scaling import Scaling
 from pdd.core.models import get_model
 from pdd.core.train import TrainConfig
 from pdd.data import Splits, get_spec
+from pdd.experiments.plan import Settings
+from pdd.experiments.scaling import (
+    epochs_for_steps,
+    grown_settings,
+    random_real_rows,
+    random_real_scores,
+    real_seeds,
+)
+from pdd.infra.paths import PARAMS_FILE
 
 
 def tiny_splits() -> Splits:
@@ -100,25 +105,7 @@ def test_relative_curve_and_the_smallest_share_reaching_the_target():
 
 
 def test_the_grown_set_takes_the_scaling_sections_sizes():
-    base = Distill(
-        method="mtt",
-        stages=2,
-        ipc_per_stage=2,
-        schedules=["progressive"],
-        iterations=6,
-        syn_steps=2,
-        expert_epochs=1,
-        max_start_epoch=1,
-        batch_syn=4,
-        lr_img=100.0,
-        lr_lr=0.01,
-        eval_every=2,
-        checkpoint_every=2,
-        select_nets=1,
-        select_epochs=1,
-        transition_epochs=1,
-        unroll="graph",
-    )
+    base = Settings.of(load_params(PARAMS_FILE, profile="smoke"))
     scaling = Scaling(
         stages=4,
         ipc_per_stage=5,
@@ -128,9 +115,13 @@ def test_the_grown_set_takes_the_scaling_sections_sizes():
         real_steps=10,
         num_seeds=2,
     )
-    grown = grown_distill(base, scaling)
-    assert (grown.stages, grown.ipc_per_stage, grown.iterations, grown.batch_syn) == (4, 5, 3, 50)
-    assert grown.syn_steps == base.syn_steps and base.stages == 2
+    grown = grown_settings(base, scaling)
+    assert (grown.distill.stages, grown.distill.ipc_per_stage) == (4, 5)
+    assert (grown.mtt.iterations, grown.mtt.batch_syn) == (3, 50)
+    # everything else is the base's, and the base itself is left as it was
+    assert grown.mtt.syn_steps == base.mtt.syn_steps and grown.method == base.method
+    assert grown.distill.schedules == base.distill.schedules
+    assert (base.distill.stages, base.mtt.iterations) != (4, 3)
     assert grown_label(scaling) == "PDD (4 stages × IPC 5)"
 
 

@@ -1,56 +1,54 @@
-"""The per-schedule search of MTT settings: configuration 0 is the distill section, the rest
+"""The per-schedule search of MTT settings: configuration 0 is the mtt section, the rest
 seeded draws from the grid; every configuration is valid when params load; the search
 scores on the validation split and never touches the test split."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 import torch
 
-from pdd.analyses.search import candidates, search_schedule, searched_distill, with_config
-from pdd.config.context import Context
-from pdd.config.distill_plan import distill_runs
 from pdd.config.params import ParamsError, load_params
 from pdd.core.buffers import ExpertConfig, generate_buffers
-from pdd.core.train import TrainConfig
-from pdd.data import Splits, get_spec
+from pdd.experiments.plan import Settings, distill_runs
+from pdd.experiments.search import candidates, search_schedule, searched_settings
 from pdd.infra.io import write_json
 from pdd.methods.mtt import _batch_indices
 
 PARAMS_FILE = Path(__file__).parents[1] / "params.yaml"
+# classes apart, a small ConvNet: the search has something to choose between
+SEARCH_CONTEXT = {"net": "convnet", "batch_size": 8, "eval_seeds": (1,), "separable": True}
 
 
 def smoke(**overrides):
     return load_params(PARAMS_FILE, profile="smoke", overrides=overrides)
 
 
-def test_the_first_candidate_is_the_distill_section_and_the_rest_distinct_grid_draws():
+def test_the_first_candidate_is_the_mtt_section_and_the_rest_distinct_grid_draws():
     params = load_params(PARAMS_FILE, profile="default")
-    drawn = candidates(params.distill, params.tune, seed=3)
-    own = {key: getattr(params.distill, key) for key in params.tune.grid}
+    drawn = candidates(params.mtt, params.tune, seed=3)
+    own = {key: getattr(params.mtt, key) for key in params.tune.grid}
     assert drawn[0] == own and len(drawn) == params.tune.configs
     assert len({tuple(c.values()) for c in drawn}) == len(drawn)
     for config in drawn:
         assert all(config[key] in params.tune.grid[key] for key in config)
-    assert candidates(params.distill, params.tune, seed=3) == drawn  # seeded
-    assert candidates(params.distill, params.tune, seed=4) != drawn
+    assert candidates(params.mtt, params.tune, seed=3) == drawn  # seeded
+    assert candidates(params.mtt, params.tune, seed=4) != drawn
 
 
 def test_a_configuration_is_applied_and_validated_like_the_section():
-    distill = smoke().distill
-    assert with_config(distill, {"syn_steps": 7}).syn_steps == 7
+    settings = Settings.of(smoke())
+    assert settings.varied("mtt", syn_steps=7).mtt.syn_steps == 7
     with pytest.raises(ValueError, match="syn_steps"):
-        with_config(distill, {"syn_steps": 0})
+        settings.varied("mtt", syn_steps=0)
 
 
 @pytest.mark.parametrize(
     ("grid", "message"),
     [
         ({"width": [1, 2]}, "'width' cannot be searched"),
-        ({"syn_steps": [0, 2]}, "tune.grid.syn_steps: 0 is not a valid distill.syn_steps"),
+        ({"syn_steps": [0, 2]}, "tune.grid.syn_steps: 0 is not a valid mtt.syn_steps"),
         ({"max_start_epoch": [2, 5]}, "reaches 5, past buffers.epochs"),
         ({"lr_img": [10.0, 10.0]}, "distinct values"),
     ],
@@ -70,26 +68,9 @@ def test_a_batch_larger_than_the_pool_takes_the_pool_once():
     assert [sorted(b.tolist()) for b in batches] == [[0, 1, 2, 3]] * 3
 
 
-def tiny_context(poisoned_test: bool) -> Context:
-    spec = dataclasses.replace(get_spec("fashion-mnist"), image_size=8, num_classes=3)
-    generator = torch.Generator().manual_seed(0)
-
-    def part(n):
-        y = torch.arange(3).repeat(n)
-        return torch.randn(3 * n, 1, 8, 8, generator=generator) + y.view(-1, 1, 1, 1), y
-
-    (tx, ty), (vx, vy), (sx, sy) = part(12), part(4), part(4)
-    if poisoned_test:  # any training or choice on the test split would turn NaN here
-        sx = torch.full_like(sx, float("nan"))
-    data = Splits(tx, ty, vx, vy, sx, sy, spec, ("a", "b", "c"))
-    net = {"name": "convnet", "width": 4, "depth": 2, "norm": "instance"}
-    config = TrainConfig(epochs=2, lr=0.01, batch_size=8, lr_decay_at=())
-    return Context(torch.device("cpu"), data, net, config, None, [1])
-
-
-def test_the_search_chooses_on_validation_without_the_test_split(tmp_path):
+def test_the_search_chooses_on_validation_without_the_test_split(tmp_path, tiny_context):
     params = smoke()
-    ctx = tiny_context(poisoned_test=True)
+    ctx = tiny_context(**SEARCH_CONTEXT, poisoned_test=True)
     experts = generate_buffers(
         ctx.make_model,
         params.buffers.num_experts,
@@ -108,19 +89,25 @@ def test_the_search_chooses_on_validation_without_the_test_split(tmp_path):
     assert table.val_mean.notna().all() and torch.isfinite(torch.tensor(table.val_mean)).all()
     best = table[table.chosen].iloc[0]
     assert best.val_mean == table.val_mean.max()
-    assert found.distill.syn_steps == best.syn_steps and found.chosen["syn_steps"] == best.syn_steps
-    assert found.distill.iterations == params.distill.iterations  # the runs' own budget
+    assert found.settings.mtt.syn_steps == best.syn_steps
+    assert found.chosen["syn_steps"] == best.syn_steps
+    assert found.settings.mtt.iterations == params.mtt.iterations  # the runs' own budget
 
     summary = found.summary(params.tune)
     write_json(tmp_path / "published" / "metrics.json", {"search": summary})
-    assert searched_distill(params, tmp_path / "published") == found.distill
+    assert searched_settings(params, tmp_path / "published") == found.settings
 
 
-def test_no_grid_search_when_one_configuration_is_asked_for(tmp_path):
+def test_no_grid_search_when_one_configuration_is_asked_for(tmp_path, tiny_context):
     params = smoke(**{"tune.configs": 1})
     found = search_schedule(
-        params, tiny_context(False), schedule="union", experts=[], artifacts=tmp_path, run=None
+        params,
+        tiny_context(**SEARCH_CONTEXT),
+        schedule="union",
+        experts=[],
+        artifacts=tmp_path,
+        run=None,
     )
-    assert found.table.empty and found.chosen == {} and found.distill == params.distill
+    assert found.table.empty and found.chosen == {} and found.settings == Settings.of(params)
     with pytest.raises(FileNotFoundError, match="run the distill stage"):
-        searched_distill(params, tmp_path / "nothing")
+        searched_settings(params, tmp_path / "nothing")

@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-import pdd.core.progressive as progressive
+import pdd.progressive.transition as progressive
 from pdd.core.models import get_model
-from pdd.core.progressive import StageSetup, transition_networks
 from pdd.core.train import TrainConfig
 from pdd.core.trajectory import flatten_params
 from pdd.infra import workers
+from pdd.progressive.setup import StageSetup
+from pdd.progressive.transition import transition_networks
 
 
 def tiny_setup(norm: str) -> StageSetup:

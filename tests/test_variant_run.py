@@ -5,7 +5,6 @@ progressively with its label on every row."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,20 +13,13 @@ import pandas as pd
 import pytest
 import torch
 
-from pdd.analyses import variant_run
-from pdd.analyses.variant_run import (
-    VariantSet,
-    accuracy_curve,
-    run_variant,
-    save_without_history,
-)
-from pdd.config.context import Context
-from pdd.core.progressive import Schedule
-from pdd.core.schedule import split_stage_ipcs
+from pdd.analyses.variants import accuracy_curve, variant_summary
 from pdd.core.synthetic import SyntheticStage, load_stages
-from pdd.core.train import TrainConfig
-from pdd.data import Splits, get_spec
+from pdd.experiments import variants
+from pdd.experiments.runs import save_run
+from pdd.experiments.variants import VariantSet, run_variant
 from pdd.infra.io import save_torch, write_json
+from pdd.progressive.schedule import Schedule, split_stage_ipcs
 
 
 def test_a_stage_count_shares_the_total_evenly():
@@ -54,16 +46,6 @@ def test_schedules_with_uneven_stages():
         Schedule("progressive", 3, 5, (2, 8))
 
 
-def tiny_context() -> Context:
-    spec = dataclasses.replace(get_spec("fashion-mnist"), image_size=8, num_classes=3)
-    generator = torch.Generator().manual_seed(0)
-    x, y = torch.randn(30, 1, 8, 8, generator=generator), torch.arange(3).repeat(10)
-    data = Splits(x, y, x[:6], y[:6], x[:9], y[:9], spec, ("a", "b", "c"))
-    net = {"name": "mlp", "width": 4, "depth": None, "norm": "none"}
-    config = TrainConfig(epochs=4, lr=0.01, batch_size=6, lr_decay_at=())
-    return Context(torch.device("cpu"), data, net, config, None, [11, 12])
-
-
 def tiny_stages(count: int) -> list[SyntheticStage]:
     generator = torch.Generator().manual_seed(count)
     return [
@@ -71,6 +53,9 @@ def tiny_stages(count: int) -> list[SyntheticStage]:
         for _ in range(count)
     ]
 
+
+# epochs 4, two evaluation seeds
+CONTEXT = {"epochs": 4, "eval_seeds": (11, 12)}
 
 PARAMS = SimpleNamespace(
     evaluate=SimpleNamespace(stage_epochs=1, equal_steps=None, recipes=["default"]),
@@ -87,17 +72,18 @@ def publish(folder: Path, runs: list[list[SyntheticStage]], seconds: list[list[f
         for number, stage in enumerate(stages, start=1):
             payload = {"images": stage.images, "labels": stage.labels, "lr": torch.tensor(stage.lr)}
             save_torch(payload, folder / f"run{index}" / f"stage_{number}.pt")
-            entries.append({"file": f"stage_{number}.pt", "ipc": stage.ipc, "lr": stage.lr})
+            entry = {"file": f"stage_{number}.pt", "ipc": stage.ipc, "lr": stage.lr}
+            entries.append({**entry, "seconds": seconds[index][number - 1]})
         write_json(folder / f"run{index}" / "manifest.json", {"stages": entries})
     metrics = {"runs": [{"stages": [{"seconds": s} for s in run]} for run in seconds]}
     write_json(folder / "metrics.json", metrics)
 
 
-def test_published_runs_are_reused_and_scored_under_both_protocols(tmp_path):
+def test_published_runs_are_reused_and_scored_under_both_protocols(tmp_path, tiny_context):
     publish(tmp_path / "distill" / "progressive", [tiny_stages(2)] * 3, [[1.0, 2.0]] * 3)
     run = run_variant(
         PARAMS,
-        tiny_context(),
+        tiny_context(**CONTEXT),
         artifacts=tmp_path,
         work_name="unused",
         out_dir=tmp_path / "out",
@@ -115,26 +101,27 @@ def test_published_runs_are_reused_and_scored_under_both_protocols(tmp_path):
     assert paper.stage.tolist() == [1, 2] * 4  # two runs × two seeds through two stages
     assert set(run.progressive.protocol) == {"paper", "equal"}
     assert len(run.final_rows) == 8 and (run.final_rows.stage == 2).all()
-    assert run.final["n"] == 4 and run.final["set"] == run.variant.origin
-    assert set(run.final["results"]) == {"paper/default", "equal/default"}
-    assert run.final["results"]["paper/default"]["runs"] == 2
+    final = variant_summary(run.variant, run.final_rows)
+    assert final["n"] == 4 and final["set"] == run.variant.origin
+    assert set(final["results"]) == {"paper/default", "equal/default"}
+    assert final["results"]["paper/default"]["runs"] == 2
     assert not (tmp_path / "out").exists()  # nothing distilled
     with pytest.raises(ValueError, match="holds 3 runs, 4 needed"):
-        variant_run.reuse_published(tmp_path, "distill/progressive", 4)
+        variants.reuse_published(tmp_path, "distill/progressive", 4)
 
 
-def test_without_a_published_set_the_variant_is_distilled(tmp_path, monkeypatch):
+def test_without_a_published_set_the_variant_is_distilled(tmp_path, monkeypatch, tiny_context):
     calls = []
 
-    def distil(params, ctx, **kwargs):
+    def distill(params, ctx, **kwargs):
         calls.append(kwargs)
         return VariantSet([tiny_stages(1)], "distilled here", [4.0], 5.0)
 
-    monkeypatch.setattr(variant_run, "distil_progressive", distil)
-    later = tiny_context().data
+    monkeypatch.setattr(variants, "distill_progressive", distill)
+    later = tiny_context(**CONTEXT).data
     run = run_variant(
         PARAMS,
-        tiny_context(),
+        tiny_context(**CONTEXT),
         artifacts=tmp_path,
         work_name="easy-drop-0.0",
         out_dir=tmp_path / "out",
@@ -154,7 +141,7 @@ def test_without_a_published_set_the_variant_is_distilled(tmp_path, monkeypatch)
             "work_name": "easy-drop-0.0",
             "out_dir": tmp_path / "out",
             "runs": 1,
-            "distill": None,
+            "settings": None,
             "stage_ipcs": (1,),
             "later_data": later,
             "keep_learned": 0.2,
@@ -162,16 +149,17 @@ def test_without_a_published_set_the_variant_is_distilled(tmp_path, monkeypatch)
     ]
     assert set(run.progressive.protocol) == {"paper"}  # only the paper protocol
     assert "rate" not in run.progressive  # no label: the rows as scored
-    assert run.final["distill_seconds"] == 4.0 and run.final["wall_seconds"] == 5.0
+    final = variant_summary(run.variant, run.final_rows)
+    assert final["distill_seconds"] == 4.0 and final["wall_seconds"] == 5.0
 
 
-def test_saved_stages_leave_their_history_out(tmp_path):
+def test_saved_stages_leave_their_history_out(tmp_path, tiny_context):
     stages = tiny_stages(1)
     stages[0].info.update(history=[{"iteration": 0}], seconds=1.5)
-    save_without_history(tmp_path, stages, tiny_context().data)
+    save_run(tmp_path, stages, tiny_context().data)
     (loaded,) = load_stages(tmp_path)
     assert loaded.info == {"seconds": 1.5}
-    assert "history" not in stages[0].info
+    assert stages[0].info["history"] == [{"iteration": 0}]  # the caller's stages keep it
     assert torch.equal(loaded.images, stages[0].images)
 
 

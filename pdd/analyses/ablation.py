@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from pdd.config.schema import Distill
-from pdd.core.schedule import ablation_split
+from pdd.experiments.plan import Settings
+from pdd.progressive.schedule import ablation_split
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,11 +49,12 @@ class StagePoint:
         return f"P={self.count}: IPC {self.sizes}, {self.iterations} iterations each"
 
 
-def stage_point(item: int | str, distill: Distill) -> StagePoint:
+def stage_point(item: int | str, settings: Settings) -> StagePoint:
     """The ablation point of `item` at the main run's total IPC and iteration budget; raises
     naming the item when its stages cannot share them out."""
+    distill = settings.distill
     total_ipc = distill.stages * distill.ipc_per_stage
-    budget = distill.stages * distill.iterations
+    budget = distill.stages * settings.section.iterations
     ipcs = ablation_split(item, total_ipc, budget)
     return StagePoint(item, ipcs, total_ipc, budget)
 
@@ -65,14 +66,10 @@ def reused_folder(point: StagePoint, main_stages: int) -> str | None:
     return f"distill/{reused[point.item]}" if point.uniform and point.item in reused else None
 
 
-def varied_distill(point: StagePoint, distill: Distill) -> Distill:
-    """The `distill` section of this point: P stages, budget / P iterations each."""
-    update = {
-        "stages": point.count,
-        "ipc_per_stage": point.total_ipc // point.count,
-        "iterations": point.iterations,
-    }
-    return distill.model_copy(update=update)
+def varied_settings(point: StagePoint, settings: Settings) -> Settings:
+    """The settings of this point: P stages, budget / P iterations each."""
+    stages = {"stages": point.count, "ipc_per_stage": point.total_ipc // point.count}
+    return settings.varied("distill", **stages).with_iterations(point.iterations)
 
 
 def ablation_metrics(point: StagePoint, final: dict[str, Any]) -> dict[str, Any]:

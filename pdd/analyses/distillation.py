@@ -50,9 +50,10 @@ def schedule_metrics(schedule: str, runs: Mapping[Any, list[SyntheticStage]]) ->
     }
 
 
-def distill_seconds(metrics: dict) -> list[float]:
-    """Seconds of distillation of each run of a schedule's metrics.json (one run when it
-    predates runs and lists its stages alone)."""
+def published_distill_seconds(metrics: dict) -> list[float]:
+    """Seconds of distillation of each run of a schedule's published metrics.json (one run
+    when it predates runs and lists its stages alone); from the stages themselves:
+    `pdd.core.synthetic.distill_seconds`."""
     runs = metrics.get("runs", [metrics])
     return [sum(stage["seconds"] for stage in run["stages"]) for run in runs]
 

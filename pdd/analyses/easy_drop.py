@@ -12,7 +12,7 @@ import torch
 
 from pdd.core.forgetting import keep_hardest
 from pdd.core.synthetic import SyntheticStage
-from pdd.data import Splits
+from pdd.data.tensors import Splits
 
 CORRECT_BY_ALL = "correct-by-all"
 

@@ -10,7 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-from pdd.config.schema import Buffers, Common, Eval
+from pdd.config.sections.buffers import Buffers
+from pdd.config.sections.common import Common
+from pdd.config.sections.eval import Eval
 from pdd.core.buffers import ExpertConfig, expert_path, load_buffers
 from pdd.core.trajectory import Trajectory
 

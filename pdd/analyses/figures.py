@@ -11,7 +11,9 @@ import torch
 from torch import Tensor
 
 from pdd.core.synthetic import SyntheticStage, grid_order
-from pdd.data import ZCA, DatasetSpec, denormalize
+from pdd.data.registry import DatasetSpec
+from pdd.data.tensors import denormalize
+from pdd.data.zca import ZCA
 from pdd.infra import plots
 
 

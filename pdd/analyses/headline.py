@@ -1,22 +1,21 @@
 """The paper's headline: PDD's progressive sets against MTT's one-stage union at the same total
 images per class, between random real images and full data, every schedule distilled in
 several independent runs. Every run of every schedule is scored under both protocols
-(`paper`, `equal`: `pdd.analyses.protocols`) and every recipe, and also as a fresh network
-on the union at `eval.epochs` (`scratch`, the default recipe); the comparisons between
-schedules are paired by run and evaluation seed."""
+(`paper`, `equal`: `pdd.experiments.scoring`) and every recipe, and also as a fresh network
+on the union at `eval.epochs` (`scratch`, the default recipe) by `pdd.experiments.headline`;
+here the tables and metrics, the comparisons between schedules paired by run and
+evaluation seed."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
-from pdd.analyses.protocols import comparison_scorings, equal_steps, records
-from pdd.config.context import Context
-from pdd.config.schema import Distill
-from pdd.core.evaluate import score_runs, splits_scoring
-from pdd.core.synthetic import SyntheticStage
+from pdd.analyses.protocols import records
+from pdd.config.sections.distill import Distill
+from pdd.experiments.scoring import equal_steps
 
 RANDOM_REAL = "random real"
 FULL_DATA = "full data (experts)"
@@ -38,27 +37,6 @@ def schedule_labels(method: str) -> dict[str, str]:
 def total_ipc(distill: Distill) -> int:
     """Images per class of every schedule's final set."""
     return distill.stages * distill.ipc_per_stage
-
-
-def score_schedules(
-    sets: Mapping[str, Sequence[list[SyntheticStage]]],
-    ctx: Context,
-    params: Any,
-    seeds: Sequence[int],
-) -> pd.DataFrame:
-    """Rows (set, run, protocol, recipe, seed, stage, images_per_class, steps, test_acc,
-    val_acc, seconds) of every run of every schedule under `paper` and `equal` for every
-    recipe, and under `scratch` (one fresh network on the union, `eval.epochs`, the last
-    stage's step size, default recipe), all queued at once."""
-    scorings = comparison_scorings(ctx, params)
-    scorings["scratch", "default"] = splits_scoring(
-        ctx.data,
-        make_model=ctx.make_model,
-        config=ctx.eval_config,
-        augment=ctx.augment,
-        protocol="union",
-    )
-    return pd.DataFrame(score_runs(sets, scorings, seeds))
 
 
 def headline_rows(

@@ -1,62 +1,16 @@
-"""The two named evaluation protocols every comparison of sets is scored under, each under
-every evaluation recipe (docs/evidence.md):
-
-- `paper`: the paper's progressive evaluation, `evaluate.stage_epochs` per stage, the
-  optimiser state kept from stage to stage. A P-stage set gets P times the steps of a
-  one-stage set, so this protocol favours sets with more stages.
-- `equal`: the same progressive training, but every set gets the same number of optimiser
-  steps, `evaluate.equal_steps` (default: distill.stages × stage_epochs, the paper
-  protocol's steps for the headline's five-stage sets), shared out evenly over its stages:
-  the one-stage union trains all of them at once.
-
-Then each set's rows after its last stage, their summary over runs, and the paired
-comparisons between sets."""
+"""Tables of the scores under the two evaluation protocols (`pdd.experiments.scoring`):
+each set's summary over runs, and the paired comparisons between sets."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
 from pdd.analyses.paired import paired_difference
-from pdd.config.context import Context, recipe
-from pdd.core.scoring import Scoring
 
-PROTOCOLS = ("paper", "equal")
 KEYS = ("set", "protocol", "recipe")  # what one summary row describes
-
-
-def equal_steps(params: Any) -> int:
-    """The equal protocol's optimiser steps per set."""
-    evaluate = params.evaluate
-    return evaluate.equal_steps or params.distill.stages * evaluate.stage_epochs
-
-
-def comparison_scorings(ctx: Context, params: Any) -> dict[tuple[str, str], Scoring]:
-    """(protocol, recipe) -> how sets are scored: both protocols under every recipe of
-    `evaluate.recipes`, on the test split (validation accuracy alongside, never chosen on)."""
-    config = dataclasses.replace(ctx.eval_config, epochs=params.evaluate.stage_epochs)
-    scorings = {}
-    for name in params.evaluate.recipes:
-        chosen = recipe(ctx, name)
-        paper = Scoring(
-            chosen.make_model,
-            config,
-            chosen.augment,
-            test=(ctx.data.test_x, ctx.data.test_y),
-            val=(ctx.data.val_x, ctx.data.val_y),
-        )
-        scorings["paper", name] = paper
-        scorings["equal", name] = dataclasses.replace(paper, steps=equal_steps(params))
-    return scorings
-
-
-def final_rows(rows: pd.DataFrame) -> pd.DataFrame:
-    """Each network's row after its set's last stage."""
-    last = rows.groupby(["set", "protocol", "recipe"]).stage.transform("max")
-    return rows[rows.stage == last].reset_index(drop=True)
 
 
 def summary(final: pd.DataFrame) -> pd.DataFrame:

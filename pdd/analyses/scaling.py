@@ -1,93 +1,22 @@
 """Growing the synthetic set (the paper: about 90 % of full-data accuracy at 5–8 % of the
-data). Sets are placed by the fraction of the training split they hold and scored as a
-fraction of a full-data reference; PDD sets grown stage by stage sit beside random real
-subsets of the same and of larger sizes."""
+data), as a curve: sets are placed by the fraction of the training split they hold and
+scored as a fraction of a full-data reference; PDD sets grown stage by stage sit beside
+random real subsets of the same and of larger sizes (`pdd.experiments.scaling` scores
+those and sets up the grown set)."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
-import torch
-from torch import nn
 
-from pdd.config.context import Context
-from pdd.config.schema import Distill, Scaling
-from pdd.core.augment import DiffAugment
-from pdd.core.evaluate import splits_scoring
-from pdd.core.scoring import ScoreJob, run_jobs
-from pdd.core.synthetic import SyntheticStage
-from pdd.core.train import TrainConfig
-from pdd.data import Splits, sample_per_class
-from pdd.infra.runtime import derive_seed
+from pdd.config.sections.scaling import Scaling
 
-
-def epochs_for_steps(set_size: int, batch_size: int, steps: int, max_epochs: int) -> int:
-    """Epochs that give a set about `steps` optimiser steps, at most `max_epochs`: small
-    subsets keep the evaluation protocol, large ones get a fixed step budget (CPU cost)."""
-    batches = math.ceil(set_size / batch_size)
-    return max(1, min(max_epochs, math.ceil(steps / batches)))
-
-
-def random_real_scores(
-    data: Splits,
-    ipcs: Sequence[int],
-    *,
-    make_model: Callable[[int], nn.Module],
-    config: TrainConfig,
-    steps: int,
-    seeds: Sequence[int],
-    augment: DiffAugment | None,
-) -> list[dict]:
-    """One row per (IPC, seed): a class-balanced random subset drawn with that seed and a
-    fresh network trained on it for `epochs_for_steps` epochs."""
-    runs = [(ipc, seed) for ipc in ipcs for seed in seeds]
-    jobs = []
-    for ipc, seed in runs:
-        picked = sample_per_class(data.train_y.cpu(), ipc, torch.Generator().manual_seed(seed))
-        picked = picked.to(data.train_x.device)
-        epochs = epochs_for_steps(len(picked), config.batch_size, steps, config.epochs)
-        subset = SyntheticStage(data.train_x[picked], data.train_y[picked], config.lr)
-        scoring = splits_scoring(
-            data, make_model=make_model, config=replace(config, epochs=epochs), augment=augment
-        )
-        jobs.append(ScoreJob([subset], seed, scoring))
-    return [
-        {
-            "source": "random real",
-            "images_per_class": ipc,
-            "seed": seed,
-            "epochs": job.scoring.config.epochs,
-            "test_acc": rows[-1]["test_acc"],
-            "seconds": rows[-1]["seconds"],
-        }
-        for (ipc, seed), job, rows in zip(runs, jobs, run_jobs(jobs), strict=True)
-    ]
-
-
-def random_real_rows(ctx: Context, scaling: Scaling, *, seed: int) -> pd.DataFrame:
-    """`random_real_scores` of the `scaling` section's subset sizes, on `ctx`'s data and
-    networks, as a table."""
-    rows = random_real_scores(
-        ctx.data,
-        scaling.real_ipcs,
-        make_model=ctx.make_model,
-        config=ctx.eval_config,
-        steps=scaling.real_steps,
-        seeds=real_seeds(seed, scaling.num_seeds),
-        augment=ctx.augment,
-    )
-    return pd.DataFrame(rows)
-
-
-def real_seeds(seed: int, count: int) -> list[int]:
-    """The seeds of the random real subsets (and of their networks)."""
-    return [derive_seed(seed, "scaling-real", run) for run in range(count)]
+# How the main run's set is named on the curve; the report leaves it out there, since the
+# headline rows already show it.
+MAIN_RUN = "PDD (main run"
 
 
 def relative_curve(
@@ -115,17 +44,6 @@ def smallest_fraction_reaching(curve: pd.DataFrame, target: float) -> dict[str, 
     return reached
 
 
-def grown_distill(distill: Distill, scaling: Scaling) -> Distill:
-    """The `distill` section of the grown set: the `scaling` section's stages and sizes."""
-    update = {
-        "stages": scaling.stages,
-        "ipc_per_stage": scaling.ipc_per_stage,
-        "iterations": scaling.iterations,
-        "batch_syn": scaling.batch_syn,
-    }
-    return distill.model_copy(update=update)
-
-
 def grown_label(scaling: Scaling) -> str:
     """The grown set's name in the curve: "PDD (S stages × IPC k)"."""
     return f"PDD ({scaling.stages} stages × IPC {scaling.ipc_per_stage})"
@@ -140,7 +58,7 @@ def main_run_rows(evaluated: pd.DataFrame) -> pd.DataFrame:
         & (evaluated.recipe == "default")
     ]
     stages, ipc = main_run.stage.max(), main_run[main_run.stage == 1].images_per_class.iat[0]
-    return main_run.assign(source=f"PDD (main run, {stages} stages × IPC {ipc})")
+    return main_run.assign(source=f"{MAIN_RUN}, {stages} stages × IPC {ipc})")
 
 
 def curve_rows(

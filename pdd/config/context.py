@@ -11,13 +11,16 @@ from typing import Any
 import torch
 from torch import nn
 
-from pdd.config.schema import RECIPES, Buffers, Eval
+from pdd.config.recipes import RECIPES
+from pdd.config.sections.buffers import Buffers
+from pdd.config.sections.eval import Eval
 from pdd.core import scoring
 from pdd.core.augment import DiffAugment, DSAConfig, parse_strategy
 from pdd.core.buffers import ExpertConfig
 from pdd.core.models import get_model
 from pdd.core.train import TrainConfig
-from pdd.data import DatasetSpec, Splits, load_splits
+from pdd.data.registry import DatasetSpec
+from pdd.data.tensors import Splits, load_splits
 from pdd.infra import workers
 from pdd.infra.runtime import derive_seed, setup
 

@@ -18,7 +18,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from pdd.config.schema import SECTIONS, STAGE_SPLIT, Params
+from pdd.config.errors import ParamsError
+from pdd.config.schema import SECTIONS, Params
+from pdd.config.sections.ablation import STAGE_SPLIT
+from pdd.config.sections.distill import MOVED_KEYS
 from pdd.config.stages import foreach_lists
 
 __all__ = [
@@ -32,10 +35,6 @@ __all__ = [
 
 PROFILES = ("smoke", "default", "paper")
 PROFILES_FOLDER = "profiles"
-
-
-class ParamsError(ValueError):
-    """A params.yaml problem, already phrased as one line for the user."""
 
 
 def load_params(
@@ -53,6 +52,7 @@ def load_params(
             _validate(resolve_raw(raw, overlays[name]), f"{path} (profile {name})")
     merged = resolve_raw(raw, overlays[active])
     for dotted, value in (overrides or {}).items():
+        _refuse_moved(dotted.split(".", 1), f"-p {dotted}")
         _set_dotted(merged, dotted, value)
     return _validate(merged, f"{path} (profile {active})")
 
@@ -109,7 +109,18 @@ def _read_yaml(path: Path, allowed: tuple[str, ...] = ("profile", *SECTIONS)) ->
         raise ParamsError(
             f"{path}: unknown top-level key {unknown[0]!r}; allowed: " + ", ".join(allowed)
         )
+    for key in raw.get("distill") or {}:
+        _refuse_moved(["distill", key], str(path))
     return raw
+
+
+def _refuse_moved(dotted: list[str], where: str) -> None:
+    """One line naming the new key of a key that left its section."""
+    if dotted[0] == "distill" and len(dotted) > 1 and dotted[1] in MOVED_KEYS:
+        raise ParamsError(
+            f"{where}: distill.{dotted[1]} is now {MOVED_KEYS[dotted[1]]} "
+            "(MTT's settings have their own section)"
+        )
 
 
 def _active_profile(raw: dict[str, Any], requested: str | None) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 # Sections every notebook reads: the run, the network, the evaluation protocol.
 SHARED = ("common", "net", "eval")
 # The sections a distilling notebook reads to build its distiller and transitions.
-DISTILLING = (*SHARED, "buffers", "distill", "matching", "dm")
+DISTILLING = (*SHARED, "buffers", "distill", "mtt", "matching", "dm")
 
 
 @dataclass(frozen=True)
@@ -308,9 +308,9 @@ def upstream_first(runs: list[tuple[str, Stage, Any]]) -> list[tuple[str, Stage,
 
 def check_items(stage: Stage, given: dict[str, Any]) -> dict[str, Any]:
     """The stage's items with `given` applied, or one ParamsError naming the bad item."""
-    from pdd.config.params import ParamsError
-    from pdd.config.schema import STAGE_SPLIT
-    from pdd.core.schedule import SCHEDULES
+    from pdd.config.errors import ParamsError
+    from pdd.config.sections.ablation import STAGE_SPLIT
+    from pdd.progressive.schedule import SCHEDULES
 
     unknown = sorted(set(given) - set(stage.items))
     if unknown:

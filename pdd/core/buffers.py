@@ -21,7 +21,8 @@ from tqdm import tqdm
 from pdd.core.augment import DiffAugment
 from pdd.core.train import TrainConfig, evaluate, train_classifier
 from pdd.core.trajectory import Trajectory, flatten_params, load_flat, param_layout
-from pdd.data import Splits, sample_per_class
+from pdd.data.splits import sample_per_class
+from pdd.data.tensors import Splits
 from pdd.infra import checkpoint, phases
 from pdd.infra.runtime import derive_seed
 from pdd.infra.workers import parallel_map

@@ -14,7 +14,7 @@ from pdd.core.augment import DiffAugment
 from pdd.core.scoring import ScoreJob, Scoring, final_rows, run_jobs, score_sets
 from pdd.core.synthetic import SyntheticStage, union
 from pdd.core.train import SetScore, TrainConfig
-from pdd.data import Splits
+from pdd.data.tensors import Splits
 
 ROW = ("seed", "stage", "images_per_class", "test_acc", "val_acc")
 

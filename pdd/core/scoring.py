@@ -50,7 +50,7 @@ ENGINE_SOURCES = (
     "core/models.py",
     "core/synthetic.py",
     "core/scoring.py",
-    "methods/multiformation.py",
+    "core/multiformation.py",
     "infra/runtime.py",
 )
 

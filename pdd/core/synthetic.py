@@ -10,10 +10,12 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from pdd.data import ZCA, DatasetSpec, denormalize
+from pdd.core.multiformation import decode
+from pdd.data.registry import DatasetSpec
+from pdd.data.tensors import denormalize
+from pdd.data.zca import ZCA
 from pdd.infra import plots
 from pdd.infra.io import read_json, save_torch, write_json
-from pdd.methods.multiformation import decode
 
 
 @dataclass
@@ -97,6 +99,11 @@ def load_stages(folder: Path) -> list[SyntheticStage]:
             SyntheticStage(payload["images"], payload["labels"], float(payload["lr"]), info, factor)
         )
     return stages
+
+
+def distill_seconds(stages: list[SyntheticStage]) -> float:
+    """Seconds spent distilling one run: the sum of its stages' own."""
+    return sum(float(s.info["seconds"]) for s in stages)
 
 
 def run_folder(index: int) -> str:

@@ -1,69 +1,51 @@
 """The data layer: dataset registry, verified file fetching (local copy, mirror, download),
-format readers (a user's image folder and array file too), the prepared uint8 tensor file, class-balanced splits, ZCA whitening and
-normalised in-memory tensors."""
+format readers (a user's image folder and array file too), the prepared uint8 tensor file,
+class-balanced splits, ZCA whitening and normalised in-memory tensors.
+
+The package's own modules import from the submodules, so a stage's code deps name the data
+code it runs. `from pdd.data import Splits` still works: each name is imported from its
+submodule on first use."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import importlib
+from typing import Any
 
-from pdd.data.checksum import md5_of, verify
-from pdd.data.errors import DataFileError
-from pdd.data.fetch import materialize, mirror_from_env
-from pdd.data.prepared import load_prepared
-from pdd.data.readers import read_cifar, read_idx, read_tiny_imagenet
-from pdd.data.registry import (
-    DATASET_CHOICES,
-    DATASET_NAMES,
-    DATASETS,
-    USER_FORMATS,
-    DatasetSpec,
-    RemoteFile,
-    get_spec,
-    spec_from_prepared,
-)
-from pdd.data.splits import class_indices, sample_per_class, stratified_split
-from pdd.data.tensors import Splits, denormalize, load_splits, normalize
-from pdd.data.zca import ZCA
-
-if TYPE_CHECKING:
-    from pdd.data.prepare import prepare_dataset
+# name -> the submodule that defines it
+WHERE = {
+    "md5_of": "checksum",
+    "verify": "checksum",
+    "DataFileError": "errors",
+    "materialize": "fetch",
+    "mirror_from_env": "fetch",
+    "load_prepared": "prepared",
+    "read_cifar": "readers",
+    "read_idx": "readers",
+    "read_tiny_imagenet": "readers",
+    "DATASET_CHOICES": "registry",
+    "DATASET_NAMES": "registry",
+    "DATASETS": "registry",
+    "USER_FORMATS": "registry",
+    "DatasetSpec": "registry",
+    "RemoteFile": "registry",
+    "get_spec": "registry",
+    "spec_from_prepared": "registry",
+    "class_indices": "splits",
+    "sample_per_class": "splits",
+    "stratified_split": "splits",
+    "Splits": "tensors",
+    "denormalize": "tensors",
+    "load_splits": "tensors",
+    "normalize": "tensors",
+    "ZCA": "zca",
+    "prepare_dataset": "prepare",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # `pdd.data.prepare` is also the command-line entry point; importing it here eagerly
-    # would make `python -m pdd.data.prepare` warn that the module was imported twice.
-    if name == "prepare_dataset":
-        from pdd.data.prepare import prepare_dataset
-
-        return prepare_dataset
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name not in WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{WHERE[name]}"), name)
 
 
-__all__ = [
-    "DATASETS",
-    "DATASET_CHOICES",
-    "DATASET_NAMES",
-    "DataFileError",
-    "DatasetSpec",
-    "RemoteFile",
-    "Splits",
-    "USER_FORMATS",
-    "ZCA",
-    "class_indices",
-    "denormalize",
-    "get_spec",
-    "load_prepared",
-    "load_splits",
-    "materialize",
-    "md5_of",
-    "mirror_from_env",
-    "normalize",
-    "prepare_dataset",
-    "read_cifar",
-    "read_idx",
-    "read_tiny_imagenet",
-    "sample_per_class",
-    "spec_from_prepared",
-    "stratified_split",
-    "verify",
-]
+__all__ = sorted(WHERE)

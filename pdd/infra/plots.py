@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import io
+import multiprocessing
 import os
+import sys
+import weakref
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")  # no display on the pipeline machines; must precede pyplot
+# No display on the pipeline machines; must precede pyplot. In a notebook kernel too: the
+# kernel shows each figure as the PNG it saved (show()), not through a display backend.
+matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -33,7 +40,8 @@ def apply_theme() -> None:
 
 
 def save(fig: plt.Figure, path: str | os.PathLike) -> list[Path]:
-    """Write `path` as PNG and an SVG beside it, metadata stripped, then close the figure."""
+    """Write `path` as PNG and an SVG beside it, metadata stripped, then close the figure.
+    In a notebook kernel the figure is shown, once, as the PNG just written."""
     png = Path(path).with_suffix(".png")
     written = []
     for target, metadata in ((png, {"Software": None}), (png.with_suffix(".svg"), {"Date": None})):
@@ -42,6 +50,7 @@ def save(fig: plt.Figure, path: str | os.PathLike) -> list[Path]:
         with atomic_path(target) as tmp, matplotlib.rc_context(SAVE_RC):
             fig.savefig(tmp, format=target.suffix[1:], metadata=metadata, bbox_inches="tight")
         written.append(target)
+    show(fig, png)
     plt.close(fig)
     return written
 
@@ -81,3 +90,43 @@ def image_grid(
     ax.tick_params(length=0)
     sns.despine(ax=ax, left=True, bottom=True)
     return fig
+
+
+_shown: weakref.WeakSet[plt.Figure] = weakref.WeakSet()
+
+
+def show(fig: plt.Figure, saved: Path | None = None) -> None:
+    """In a notebook kernel, put `fig` in the cell's output as an image (the PNG `saved`,
+    else rendered as save() would), unless it is there already; elsewhere do nothing."""
+    if fig in _shown or _kernel_shell() is None:
+        return
+    _shown.add(fig)
+    if saved is not None:
+        png = saved.read_bytes()
+    else:
+        buffer = io.BytesIO()
+        with matplotlib.rc_context(SAVE_RC):
+            fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight")
+        png = buffer.getvalue()
+    from IPython.display import display
+
+    # raw: the image with the file's name as its text, not the repr of an Image object
+    name = saved.name if saved is not None else "figure"
+    display({"image/png": base64.b64encode(png).decode(), "text/plain": name}, raw=True)
+
+
+def _kernel_shell():
+    """The IPython shell of the notebook kernel this process is, else None (plain scripts,
+    and worker processes forked from a kernel, which must not write to its sockets)."""
+    if "ipykernel" not in sys.modules or multiprocessing.parent_process() is not None:
+        return None
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell if getattr(shell, "kernel", None) is not None else None
+
+
+if (_shell := _kernel_shell()) is not None:
+    # A figure as a cell's last value (`fig` after save(fig, ...)) goes through show() too:
+    # a saved figure is not shown twice, nor as its text repr `<Figure size ...>`.
+    _shell.display_formatter.ipython_display_formatter.for_type(plt.Figure, show)

@@ -21,9 +21,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from pdd.core.multiformation import decode
 from pdd.infra.runtime import derive_seed
 from pdd.methods.base import Learnables, LoopConfig, StageResult, StageTask, optimise
-from pdd.methods.multiformation import decode
 from pdd.methods.surrogate import MatchingNet, pool, real_class_batches
 
 
@@ -38,6 +38,15 @@ def gradient_distance(real: list[Tensor], synthetic: list[Tensor]) -> Tensor:
         cosine = F.cosine_similarity(g_real.flatten(1), g_syn.flatten(1), dim=1, eps=1e-6)
         total = total + (1.0 - cosine).sum()
     return total
+
+
+# The three gradient-matching methods: (augment the matched batches, the set the matching
+# network trains on, multi-formation).
+VARIANTS = {
+    "dc": (False, "synthetic", False),
+    "dsa": (True, "synthetic", False),
+    "idc": (True, "real", True),
+}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from pdd.core.trajectory import load_flat
-from pdd.data import sample_per_class
+from pdd.data.splits import sample_per_class
 from pdd.infra.runtime import derive_seed
 
 

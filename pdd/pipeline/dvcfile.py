@@ -20,6 +20,7 @@ import yaml
 from pdd.config.params import FOREACH_LISTS
 from pdd.config.stages import STAGES, Stage, Variant, outputs
 from pdd.infra.paths import ROOT
+from pdd.pipeline.inputs import SECTIONS_PACKAGE
 
 DVC_FILE = ROOT / "dvc.yaml"
 HEADER = """\
@@ -37,7 +38,7 @@ HEADER = """\
 # profile's overlay.
 """
 # The entry module of stages without a notebook.
-ENTRY = {"data": "pdd.data"}
+ENTRY = {"data": "pdd.data.prepare"}
 
 # DVC never deletes a persisted output before rerunning its stage: a failed or interrupted
 # stage leaves the published, git-tracked files as they were.
@@ -55,10 +56,11 @@ def module_file(module: str) -> Path | None:
 
 
 def imported_modules(source: Path) -> set[str]:
-    """The `pdd` modules a file imports anywhere in it (function-level imports too); for
-    `from pdd.x import y`, `pdd.x.y` when y is a module."""
+    """The `pdd` modules a file imports anywhere in it (function-level imports too, not
+    those under `if TYPE_CHECKING:`, which never run); for `from pdd.x import y`, `pdd.x.y`
+    when y is a module."""
     found = set()
-    for node in ast.walk(ast.parse(source.read_text())):
+    for node in executed_nodes(ast.parse(source.read_text())):
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names if a.name.split(".")[0] == "pdd"}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -71,6 +73,21 @@ def imported_modules(source: Path) -> set[str]:
                 if module_file(f"{node.module}.{a.name}")
             }
     return found
+
+
+def executed_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of `tree` but those inside an `if TYPE_CHECKING:` block."""
+    skipped = {
+        id(child)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test) in TYPE_CHECKING_TESTS
+        for statement in node.body
+        for child in ast.walk(statement)
+    }
+    return [node for node in ast.walk(tree) if id(node) not in skipped]
+
+
+TYPE_CHECKING_TESTS = ("TYPE_CHECKING", "typing.TYPE_CHECKING")
 
 
 def _with_parents(module: str) -> list[str]:
@@ -95,11 +112,17 @@ def import_closure(source: Path) -> list[str]:
 
 # ------------------------------------------------------------------------------ stages
 def code_deps(stage: Stage) -> list[str]:
+    """The stage's notebook, and every pdd file it runs: its import closure, and the
+    modules of the params sections it reads (its first cell imports those by name)."""
     if stage.notebook is None:
         entry = module_file(ENTRY[stage.name])
         return sorted({str(entry.relative_to(ROOT)), *import_closure(entry)})
     notebook = ROOT / "notebooks" / f"{stage.notebook}.py"
-    return [f"notebooks/{stage.notebook}.py", *import_closure(notebook)]
+    code = set(import_closure(notebook))
+    for section in stage.reads:
+        module = module_file(f"{SECTIONS_PACKAGE}.{section}")
+        code |= {str(module.relative_to(ROOT)), *import_closure(module)}
+    return [f"notebooks/{stage.notebook}.py", *sorted(code)]
 
 
 def tracked_params(stage: Stage) -> list[Any]:

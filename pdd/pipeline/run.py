@@ -23,9 +23,10 @@ from papermill.exceptions import PapermillExecutionError
 
 from pdd.config import stages as registry
 from pdd.config.params import Params, ParamsError, load_params
-from pdd.data import USER_FORMATS, DataFileError, prepare_dataset
 from pdd.data.class_sizes import ClassNeeds, Draw
-from pdd.data.prepare import UserSource
+from pdd.data.errors import DataFileError
+from pdd.data.prepare import UserSource, prepare_dataset
+from pdd.data.registry import USER_FORMATS
 from pdd.infra import paths, workers
 from pdd.infra.io import write_json
 from pdd.infra.paths import Workspace
@@ -117,7 +118,8 @@ def run_notebook(
     stage = registry.stage(name)
     given = (items or {}) | (torchrun_shard() if name == "buffers" else {})
     chosen = registry.check_items(stage, given)
-    parameters = {"inputs": runner_inputs(params, name, chosen, _relative(workspace.root))}
+    inputs = runner_inputs(params, stage.reads, chosen, _relative(workspace.root))
+    parameters = {"inputs": inputs}
     source = paths.NOTEBOOKS / f"{stage.notebook}.py"
     item = chosen.get(stage.item)
     executed = executed_notebook(workspace, stage.notebook_name(item))

@@ -1,24 +1,30 @@
-"""From a notebook's parameters to one schedule's `StageSetup` and its resumable work
-folder, built from the validated params sections; and the independent distillation runs
-(`distill.runs`) every schedule is distilled in."""
+"""From the validated params to one schedule's `StageSetup` and its resumable work folder,
+and the independent distillation runs (`distill.runs`) every schedule is distilled in."""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from pdd.config.context import Context, expert_config
-from pdd.config.schema import Buffers, Distill
-from pdd.core.progressive import Schedule, StageSetup
+from pdd.config.distillers import MethodSection, build_distiller
+from pdd.config.sections.distill import METHOD_SECTIONS, Distill
+from pdd.config.sections.dm import DM
+from pdd.config.sections.matching import Matching
+from pdd.config.sections.mtt import MTT
 from pdd.core.synthetic import run_folder
 from pdd.core.trajectory import Trajectory
 from pdd.infra.paths import work_dir
 from pdd.infra.runtime import derive_seed
-from pdd.methods.mtt import MTTConfig, epochs_matched
-from pdd.methods.registry import build_distiller
+from pdd.methods.mtt import epochs_matched
+from pdd.progressive.schedule import Schedule
+from pdd.progressive.setup import StageSetup
+
+if TYPE_CHECKING:
+    from pdd.config.schema import Params
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +44,7 @@ class DistillRun:
         return [experts[i] for i in self.experts]
 
 
-def distill_runs(params: Any, count: int | None = None) -> list[DistillRun]:
+def distill_runs(params: Params, count: int | None = None) -> list[DistillRun]:
     """The first `count` runs (default `distill.runs`): run r seeded by (common.seed, r),
     drawing a seeded `distill.experts_per_run` of the `buffers.num_experts` experts (all
     when null). Run r is the same in every stage, so sets of two stages pair run by run."""
@@ -52,60 +58,73 @@ def distill_runs(params: Any, count: int | None = None) -> list[DistillRun]:
     return runs
 
 
-def mtt_config(distill: Distill, buffers: Buffers) -> MTTConfig:
-    """MTT's settings from the `distill` section; the step size starts at the experts'."""
-    return MTTConfig(
-        iterations=distill.iterations,
-        syn_steps=distill.syn_steps,
-        expert_epochs=distill.expert_epochs,
-        max_start_epoch=distill.max_start_epoch,
-        batch_syn=distill.batch_syn,
-        lr_img=distill.lr_img,
-        lr_lr=distill.lr_lr,
-        lr_init=buffers.lr_teacher,
-        eval_every=distill.eval_every,
-        checkpoint_every=distill.checkpoint_every,
-        unroll=distill.unroll,
-    )
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """What one distillation reads: the base method, the schedule keys (`distill`) and the
+    base methods' own sections. An ablation or the search varies a copy."""
+
+    method: str
+    distill: Distill
+    mtt: MTT
+    matching: Matching
+    dm: DM
+
+    @classmethod
+    def of(cls, params: Params, method: str | None = None) -> Settings:
+        """The params' sections; `method` (default `distill.method`) picks the base method."""
+        method = method or params.distill.method
+        return cls(method, params.distill, params.mtt, params.matching, params.dm)
+
+    @property
+    def section(self) -> MethodSection:
+        """The base method's own section."""
+        return getattr(self, METHOD_SECTIONS[self.method])
+
+    def varied(self, section: str, **update: Any) -> Settings:
+        """A copy with `update` applied to `section` ("distill", "mtt", ...), validated as
+        params.yaml is."""
+        current = getattr(self, section)
+        changed = type(current).model_validate({**current.model_dump(), **update})
+        return dataclasses.replace(self, **{section: changed})
+
+    def with_iterations(self, iterations: int) -> Settings:
+        """The base method run for `iterations` per stage."""
+        return self.varied(METHOD_SECTIONS[self.method], iterations=iterations)
 
 
 def plan_schedule(
-    params: Any,
+    params: Params,
     ctx: Context,
     *,
-    method: str,
     schedule: str,
     experts: list[Trajectory],
     work_name: str,
     artifacts: str | Path,
     run: DistillRun,
-    distill: Distill | None = None,
+    settings: Settings | None = None,
     stage_ipcs: tuple[int, ...] = (),
 ) -> tuple[Schedule, StageSetup, Path]:
     """The schedule, its setup and the work folder keyed by everything that shapes it.
 
-    `params` supplies the `buffers`, `matching`, `dm` and `common` sections; `experts` the
-    run's own (`run.pick`); `run` its seed; `distill` the distillation settings (default
-    `params.distill`; an ablation passes a varied copy); `stage_ipcs` uneven per-stage IPCs
-    (the per-stage IPC ablation only)."""
-    d = distill or params.distill
-    buffers = params.buffers
+    `params` supplies the `buffers` and `common` sections; `experts` the run's own
+    (`run.pick`); `run` its seed; `settings` the distillation's sections (default: the
+    params' own; an ablation or the search passes a varied copy); `stage_ipcs` uneven
+    per-stage IPCs (the per-stage IPC ablation only)."""
+    s = settings or Settings.of(params)
+    d, buffers = s.distill, params.buffers
     plan = Schedule(schedule, d.stages, d.ipc_per_stage, tuple(stage_ipcs))
-    mtt = mtt_config(d, buffers)
     distiller = build_distiller(
-        method,
+        s.method,
+        s.section,
+        distill=d,
         make_model=ctx.make_model,
         data=ctx.data,
-        mtt=mtt,
-        matching=params.matching.model_dump(),
-        dm=params.dm.model_dump(),
-        eval_every=d.eval_every,
-        checkpoint_every=d.checkpoint_every,
+        lr_init=buffers.lr_teacher,
         scale=plan.stages if schedule == "union" else 1,
     )
     # A transition's real-data trajectory: exactly the M - 1 + E epochs MTT reads from it.
     transition_experts = dataclasses.replace(
-        expert_config(buffers), epochs=epochs_matched(d.max_start_epoch, d.expert_epochs)
+        expert_config(buffers), epochs=epochs_matched(s.mtt.max_start_epoch, s.mtt.expert_epochs)
     )
     selection = [d.select_nets, d.select_epochs, d.transition_epochs]
     setup = StageSetup(
@@ -123,7 +142,7 @@ def plan_schedule(
     key = {
         # uniform schedules keep the key (and resumable work) they had before stage_ipcs
         "schedule": {k: v for k, v in dataclasses.asdict(plan).items() if v != ()},
-        "method": [method, distiller.config],
+        "method": [s.method, distiller.config],
         "transition": transition_experts,
         "eval": ctx.eval_config,
         "select": selection,
