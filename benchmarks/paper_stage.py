@@ -26,7 +26,6 @@ leaves out validation-set inference and checkpoint writes (seconds per stage).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import math
 import time
@@ -37,12 +36,12 @@ from pathlib import Path
 import torch
 
 from pdd.config.context import build_model
+from pdd.config.distillers import mtt_config
 from pdd.config.params import Params, load_params
 from pdd.core.augment import DiffAugment, DSAConfig, parse_strategy
 from pdd.core.train import TrainConfig, train_classifier
 from pdd.core.trajectory import Trajectory, flatten_params, param_layout
 from pdd.data.registry import DatasetSpec, get_spec
-from pdd.experiments.plan import mtt_config
 from pdd.infra.paths import PARAMS_FILE
 from pdd.infra.runtime import setup
 from pdd.methods import mtt
@@ -111,8 +110,8 @@ class Rig:
 
 def mtt_iteration_s(rig: Rig, iterations: int) -> float:
     """Stage 2 of the profile: stage 1's images frozen, as many learnt."""
-    d = rig.p.distill
-    epochs_read = mtt.epochs_matched(d.max_start_epoch, d.expert_epochs)
+    d, m = rig.p.distill, rig.p.mtt
+    epochs_read = mtt.epochs_matched(m.max_start_epoch, m.expert_epochs)
     model = rig.make_model(0)
     experts = [random_trajectory(model, epochs_read, seed) for seed in range(2)]
     frozen_x, frozen_y = rig.labelled(d.ipc_per_stage)
@@ -120,8 +119,9 @@ def mtt_iteration_s(rig: Rig, iterations: int) -> float:
 
     def run(count: int) -> None:
         # no validation and no checkpoints: timed apart
-        config = dataclasses.replace(
-            mtt_config(d, rig.p.buffers),
+        config = mtt_config(
+            m,
+            rig.p.buffers.lr_teacher,
             iterations=count,
             eval_every=count + 1,
             checkpoint_every=count + 1,
@@ -157,11 +157,11 @@ def expert_images_per_s(rig: Rig, images: int) -> float:
 
 def estimate(p: Params, rates: dict[str, float], train_images: int) -> dict[str, float]:
     """The cost model of the module docstring, in seconds."""
-    d, b = p.distill, p.buffers
-    epochs_read = mtt.epochs_matched(d.max_start_epoch, d.expert_epochs)
+    d, m, b = p.distill, p.mtt, p.buffers
+    epochs_read = mtt.epochs_matched(m.max_start_epoch, m.expert_epochs)
     epoch_s, images_per_s = rates["small_epoch_s"], rates["expert_images_per_s"]
-    stage_mtt = d.iterations * rates["iteration_s"]
-    stage_validation = math.ceil(d.iterations / d.eval_every) * (
+    stage_mtt = m.iterations * rates["iteration_s"]
+    stage_validation = math.ceil(m.iterations / d.eval_every) * (
         d.select_nets * d.select_epochs * epoch_s
     )
     transition = b.num_experts * (
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
         "small_epoch_s": small_epoch_s(rig, args.small_epochs),
         "expert_images_per_s": expert_images_per_s(rig, args.expert_images),
     }
-    d, b = p.distill, p.buffers
+    d, m, b = p.distill, p.mtt, p.buffers
     train_images = args.train_size - p.common.val_per_class * rig.spec.num_classes
     result = {
         "device": str(device),
@@ -207,9 +207,9 @@ def main(argv: list[str] | None = None) -> None:
         "torch": torch.__version__,
         "measured": rates,
         "paper_profile": {
-            "iterations": d.iterations,
-            "syn_steps": d.syn_steps,
-            "batch_syn": d.batch_syn,
+            "iterations": m.iterations,
+            "syn_steps": m.syn_steps,
+            "batch_syn": m.batch_syn,
             "eval_every": d.eval_every,
             "select_nets": d.select_nets,
             "select_epochs": d.select_epochs,

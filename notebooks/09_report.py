@@ -27,7 +27,11 @@
 import pandas as pd
 import torch
 
-from pdd.analyses import claims, figures, report_page, results, summary
+from pdd.analyses import claims, figures, report_figures, summary
+from pdd.analyses.easy_drop import CORRECT_BY_ALL
+from pdd.analyses.methods_table import methods_markdown, methods_table
+from pdd.analyses.published import published_runs
+from pdd.analyses.results_table import results_markdown, results_table
 from pdd.config.context import context_from
 from pdd.config.stages import publication_folders
 from pdd.core.synthetic import grid_order, load_stages, run_folder
@@ -36,8 +40,10 @@ from pdd.data.tensors import denormalize
 from pdd.infra import plots
 from pdd.infra.io import write_json
 from pdd.infra.runtime import derive_seed
+from pdd.pipeline import report_page
 from pdd.pipeline.freshness import known_stale
 from pdd.pipeline.inputs import stage_inputs
+from pdd.pipeline.stage_times import stage_times, stage_times_markdown
 
 # %% tags=["parameters"]
 inputs = None  # the runner's {"params", "item", "workdir"}; None: params.yaml, defaults
@@ -60,11 +66,11 @@ pd.Series(report_page.published_stages(published, STAGE_FOLDERS), name="publishe
 # ## All results
 
 # %%
-all_results = results.results_table(
+all_results = results_table(
     published, methods_names, ablation.stage_counts, drop_rates, ablation.stage_ipcs
 )
 all_results.to_csv(summary_dir / "results.csv", index=False)
-(summary_dir / "results.md").write_text(results.results_markdown(all_results))
+(summary_dir / "results.md").write_text(results_markdown(all_results))
 all_results
 
 # %% [markdown]
@@ -96,9 +102,9 @@ pd.Series(flat, name="test_acc")
 # ## Base methods alone and with PDD
 
 # %%
-methods = results.methods_table(published, methods_names)
+methods = methods_table(published, methods_names)
 methods.to_csv(summary_dir / "methods.csv", index=False)
-(summary_dir / "methods.md").write_text(results.methods_markdown(methods))
+(summary_dir / "methods.md").write_text(methods_markdown(methods))
 methods
 
 # %% [markdown]
@@ -107,19 +113,19 @@ methods
 # (stages that shared the cores with other work took longer than they would alone).
 
 # %%
-times = results.stage_times(published / "notebooks")
+times = stage_times(published / "notebooks")
 times.to_csv(summary_dir / "stage_times.csv", index=False)
-(summary_dir / "stage_times.md").write_text(results.stage_times_markdown(times))
+(summary_dir / "stage_times.md").write_text(stage_times_markdown(times))
 times
 
 # %% [markdown]
 # ## Stage count: accuracy and cost against P
 
 # %%
-counts = results.published_runs(published, "ablation_stages", ablation.stage_counts)
+counts = published_runs(published, "ablation_stages", ablation.stage_counts)
 if not counts.empty:
     plots.apply_theme()
-    plots.save(results.stage_count_figure(counts), summary_dir / "figures" / "stage_count")
+    plots.save(report_figures.stage_count_figure(counts), summary_dir / "figures" / "stage_count")
 counts
 
 # %% [markdown]
@@ -127,9 +133,9 @@ counts
 # Each uneven split beside the even run with the same number of stages.
 
 # %%
-splits = results.published_runs(published, "ablation_stages", ablation.stage_ipcs)
+splits = published_runs(published, "ablation_stages", ablation.stage_ipcs)
 if not splits.empty:
-    fig = results.stage_ipcs_figure(results.split_comparison(counts, splits))
+    fig = report_figures.stage_ipcs_figure(report_figures.split_comparison(counts, splits))
     plots.save(fig, summary_dir / "figures" / "stage_ipcs")
 splits
 
@@ -137,10 +143,11 @@ splits
 # ## Easy-example dropping: accuracy against the real data later stages learn from
 
 # %%
-drops = results.published_runs(published, "easy_drop", drop_rates)
-correct = results.published_runs(published, "easy_drop", [results.CORRECT_BY_ALL])
+drops = published_runs(published, "easy_drop", drop_rates)
+correct = published_runs(published, "easy_drop", [CORRECT_BY_ALL])
 if not drops.empty:
-    plots.save(results.easy_drop_figure(drops, correct), summary_dir / "figures" / "easy_drop")
+    fig = report_figures.easy_drop_figure(drops, correct)
+    plots.save(fig, summary_dir / "figures" / "easy_drop")
 drops
 
 # %% [markdown]

@@ -42,7 +42,7 @@ def test_a_cycle_is_reported():
 
 def test_paper_stage_cost_adds_up(tmp_path):
     out = tmp_path / "paper_stage.json"
-    tiny = ["--set", "net.width=4", "--set", "distill.syn_steps=2"]
+    tiny = ["--set", "net.width=4", "--set", "mtt.syn_steps=2"]
     paper_stage.main(
         ["--device", "cpu", "--out", str(out), "--iterations", "1", "--small-epochs", "2"]
         + ["--expert-images", "50", *tiny]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from pdd.analyses.report_page import stale_lines
 from pdd.config.params import load_params
 from pdd.config.stages import expanded
 from pdd.infra.paths import PARAMS_FILE, ROOT
@@ -21,6 +20,7 @@ from pdd.pipeline.freshness import (
     known_stale,
     stale_stages,
 )
+from pdd.pipeline.report_page import stale_lines
 
 CACHED = {"data/prepared", "artifacts/buffers"}
 

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 BUFFERS = ["--set", "buffers.num_experts=3", "--set", "buffers.epochs=6"]
 BUFFERS += ["--set", "buffers.examples_per_epoch=2000"]
 # one distillation run: each run resumes in a work folder of its own, as this one does
-DISTILL = ["--set", "distill.runs=1", "--set", "distill.iterations=60"]
+DISTILL = ["--set", "distill.runs=1", "--set", "mtt.iterations=60"]
 DISTILL += [f"--set={key}.runs=1" for key in ("ablation", "cross_arch", "continual")]
 # no search: the kill points below are in the run itself (the search resumes the same way)
 DISTILL += ["--set", "tune.configs=1", "--set", "distill.checkpoint_every=2"]

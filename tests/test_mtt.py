@@ -201,7 +201,7 @@ def test_distillation_lowers_the_matching_loss(experts):
     assert loss(result.images, result.lr) < 0.9 * loss(data.train_x[:6], CONFIG.lr_init)
 
 
-def test_adjoint_unroll_distils_the_same_images_as_the_graph(experts):
+def test_adjoint_unroll_distills_the_same_images_as_the_graph(experts):
     data = tiny_splits()
     frozen = {"frozen_images": data.train_x[6:12], "frozen_labels": data.train_y[6:12]}
     graph = run_distill(experts, data, **frozen)

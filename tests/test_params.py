@@ -137,7 +137,7 @@ BAD_CASES = {
     "repeated schedule": (edit("distill.schedules", ["union", "union"]), "distill.schedules"),
     "no stages": (edit("distill.stages", 0), "distill.stages"),
     "negative ipc per stage": (edit("distill.ipc_per_stage", -2), "distill.ipc_per_stage"),
-    "image lr zero": (edit("distill.lr_img", 0.0), "distill.lr_img"),
+    "image lr zero": (edit("mtt.lr_img", 0.0), "mtt.lr_img"),
     "checkpoint every zero": (edit("distill.checkpoint_every", 0), "distill.checkpoint_every"),
     "no experts": (edit("buffers.num_experts", 0), "buffers.num_experts"),
     "experts shorter than M + E": (edit("buffers.epochs", 2), "buffers.epochs"),

@@ -92,7 +92,7 @@ def experts(tmp_path_factory) -> list[Trajectory]:
     return generate_buffers(make_model, 2, tiny_splits(), EXPERT, seed=0, folder=folder)
 
 
-def distil(schedule: str, experts, tmp_path: Path, data: Splits | None = None) -> Recorder:
+def distill(schedule: str, experts, tmp_path: Path, data: Splits | None = None) -> Recorder:
     recorder = Recorder()
     data = data or tiny_splits()
     plan = Schedule(schedule, 2, 1)
@@ -101,7 +101,7 @@ def distil(schedule: str, experts, tmp_path: Path, data: Splits | None = None) -
 
 
 def test_the_transition_chains_stage_two_to_networks_trained_on_stage_one(experts, tmp_path):
-    recorder = distil("progressive", experts, tmp_path)
+    recorder = distill("progressive", experts, tmp_path)
     first, second = recorder.tasks
     assert first.starts == [] and len(first.frozen_images) == 0
     assert torch.equal(second.frozen_images, first.init_images)  # S_1 frozen in the pool
@@ -119,7 +119,7 @@ def test_the_transition_chains_stage_two_to_networks_trained_on_stage_one(expert
 
 
 def test_sequential_stages_ignore_the_earlier_ones(experts, tmp_path):
-    recorder = distil("sequential", experts, tmp_path)
+    recorder = distill("sequential", experts, tmp_path)
     first, second = recorder.tasks
     assert len(second.frozen_images) == 0 and second.starts == []
     assert all(a is b for a, b in zip(second.trajectories, experts, strict=True))
@@ -128,7 +128,7 @@ def test_sequential_stages_ignore_the_earlier_ones(experts, tmp_path):
 
 def test_selection_reads_the_validation_split_only(experts, tmp_path):
     # with a test split of NaN, any training or scoring on it would give NaN or fail
-    recorder = distil("progressive", experts, tmp_path, tiny_splits(poisoned_test=True))
+    recorder = distill("progressive", experts, tmp_path, tiny_splits(poisoned_test=True))
     for task in recorder.tasks:
         score = task.score(task.init_images, 0.05)
         assert 0.0 <= score <= 100.0

@@ -233,7 +233,7 @@ def test_report_links_only_files_that_exist(smoke_run):
         assert experiment in table
 
 
-def test_stage_count_ablation_reuses_the_main_sets_and_distils_the_rest(smoke_run):
+def test_stage_count_ablation_reuses_the_main_sets_and_distills_the_rest(smoke_run):
     reports = smoke_run / "reports" / "ablation_stages"
     metrics = {p: json.loads((reports / f"{p}" / "metrics.json").read_text()) for p in STAGE_COUNTS}
     assert STAGE_COUNTS == [1, 2, 5, 10] and SMOKE.distill.stages == 2  # total IPC 10

@@ -79,7 +79,7 @@ def test_a_stage_depends_on_the_sections_it_reads_and_no_others():
     assert "pdd/config/sections/mtt.py" not in deps  # a section it does not read
     assert "pdd/config/schema.py" not in deps  # the whole schema is the runner's
     assert "pdd/config/stages.py" not in deps
-    assert "pdd/progressive/driver.py" not in deps  # it distils nothing
+    assert "pdd/progressive/driver.py" not in deps  # it distills nothing
     distill = dvcfile.code_deps(stages.stage("distill"))
     assert {"pdd/config/sections/mtt.py", "pdd/progressive/driver.py"} <= set(distill)
 

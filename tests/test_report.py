@@ -8,12 +8,13 @@ import json
 import pandas as pd
 import pytest
 
-from pdd.analyses import claims, results
-from pdd.analyses.results import write_methods_table
+from pdd.analyses import claims
+from pdd.analyses.methods_table import write_methods_table
+from pdd.analyses.results_table import results_markdown, results_table
 from pdd.analyses.summary import summary_metrics
 from pdd.infra import machine
 from pdd.infra.paths import ROOT
-from pdd.pipeline import report
+from pdd.pipeline import report, stage_times
 
 
 def test_published_notebooks_hide_the_repository_they_ran_in(tmp_path):
@@ -113,13 +114,13 @@ def test_results_table_has_a_row_per_published_result_and_skips_the_rest(tmp_pat
     pdd = {"PDD (progressive)": {"test_mean": 70.0, "test_std": 1.0, "n": 3}}
     cross = {"epochs": 100, "scores": {"union": {"resnet10": pdd}}}
     _write(reports / "cross_arch" / "metrics.json", cross)
-    table = results.results_table(reports, ["dm"])
+    table = results_table(reports, ["dm"])
     assert list(table.experiment) == ["baselines", "cross-architecture (union, 100 epochs)"]
     real = table.iloc[0]
     assert real.setting == "random real, IPC 10" and real.test_mean == 73.78
     assert real.reference == 73.8 and "DC paper" in real.source
     assert table.iloc[1].setting == "PDD (progressive) on resnet10"
-    markdown = results.results_markdown(table)
+    markdown = results_markdown(table)
     assert "| baselines | random real, IPC 10 | 73.78 ± 1.88 | 5 | 73.8 |" in markdown
     assert "| PDD (progressive) on resnet10 | 70.00 ± 1.00 | 3 | — | — |" in markdown
 
@@ -142,7 +143,7 @@ def test_scaling_rows_skip_the_main_run_and_sort_sizes_numerically(tmp_path):
         },
     }
     _write(tmp_path / "scaling" / "metrics.json", scaling)
-    table = results.results_table(tmp_path, [])
+    table = results_table(tmp_path, [])
     assert table.setting.tolist() == [
         "full data, 10 epochs (one network)",
         "random real, IPC 30: 0.55% of the data → 90%",
@@ -178,11 +179,11 @@ def test_stage_times_list_notebooks_in_numeric_order(tmp_path):
             notebook["metadata"]["pdd"] = {"machine": epyc}
         (tmp_path / f"{stem}.ipynb").write_text(json.dumps(notebook))
     (tmp_path / "09_report.ipynb").write_text(json.dumps(notebook))
-    times = results.stage_times(tmp_path)
+    times = stage_times.stage_times(tmp_path)
     assert times.notebook.tolist() == ["00_data", "05_stages_2", "05_stages_10"]
     assert times.stage.tolist() == times.notebook.tolist()  # runs from before the record
     assert times.machine.tolist() == ["AMD EPYC, 2 cores", "—", "—"]
-    table = results.stage_times_markdown(times)
+    table = stage_times.stage_times_markdown(times)
     assert "| 00_data | 1.0 | AMD EPYC, 2 cores | — / — | — | — |" in table
     assert "| **total** | **13.0** |  |  |  |  |" in table
 
@@ -199,9 +200,9 @@ def test_stage_times_split_a_stage_by_its_phases(tmp_path):
     (tmp_path / "02_distill_progressive.ipynb").write_text(json.dumps(notebook))
     plain = {"metadata": {"papermill": {"duration": 60, "start_time": None}}}
     (tmp_path / "00_data.ipynb").write_text(json.dumps(plain))
-    times = results.stage_times(tmp_path)
+    times = stage_times.stage_times(tmp_path)
     assert list(times.columns) == [
-        *results.STAGE_TIME_COLUMNS,
+        *stage_times.STAGE_TIME_COLUMNS,
         "distillation",
         "validation",
         "transition",
@@ -209,7 +210,7 @@ def test_stage_times_split_a_stage_by_its_phases(tmp_path):
     ]
     row = times.set_index("stage").loc["distill@progressive"]
     assert (row.minutes, row.distillation, row.transition, row.other) == (10.0, 5.0, 2.0, 2.0)
-    table = results.stage_times_markdown(times)
+    table = stage_times.stage_times_markdown(times)
     assert (
         "| distill@progressive | 10.0 | 5.0 | 1.0 | 2.0 | 2.0 | — | 2 / 2 | — | 3b60735+ |" in table
     )
@@ -246,10 +247,10 @@ def test_the_run_sentence_names_the_commits_and_the_span():
             "ended": ["2026-12-01T06:27:23+00:00", None, "2026-12-01T08:10:05+00:00"],
         }
     )
-    sentence = results.run_sentence(times)
+    sentence = stage_times.run_sentence(times)
     assert sentence.startswith("The published stages ran at commit `3b60735`, `a1b2c3d+`")
     assert "between 2026-12-01 06:22 and 2026-12-01 08:10 UTC" in sentence
-    assert results.run_sentence(times.iloc[:0]) == "No stage is published yet."
+    assert stage_times.run_sentence(times.iloc[:0]) == "No stage is published yet."
 
 
 def test_summary_metrics_are_flat_short_keys_of_the_published_numbers(tmp_path):

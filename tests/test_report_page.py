@@ -6,7 +6,9 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from pdd.analyses.report_page import (
+from pdd.analyses.methods_table import COLUMNS
+from pdd.analyses.results_table import RESULT_COLUMNS
+from pdd.pipeline.report_page import (
     figure_lines,
     figure_links,
     landing_page,
@@ -15,7 +17,6 @@ from pdd.analyses.report_page import (
     stage_lines,
     table_lines,
 )
-from pdd.analyses.results import COLUMNS, RESULT_COLUMNS
 
 FOLDERS = {"evaluate": "evaluate", "methods": "methods/dm", "continual": "continual"}
 

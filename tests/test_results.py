@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from pdd.analyses.results import (
+from pdd.analyses.report_figures import (
     easy_drop_figure,
     split_comparison,
     stage_count_figure,

@@ -1,6 +1,6 @@
 """Ablation items: P shares the total IPC out evenly, "a-b" gives explicit stage sizes;
 either must add up to the total, and the schedule then holds those sizes. A variant reuses
-the main run's published set when there is one, else distils its own; either is scored
+the main run's published set when there is one, else distills its own; either is scored
 progressively with its label on every row."""
 
 from __future__ import annotations

@@ -9,7 +9,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pdd.analyses.results import CORRECT_BY_ALL, methods_table, metrics_path
+from pdd.analyses.easy_drop import CORRECT_BY_ALL
+from pdd.analyses.methods_table import methods_table
+from pdd.analyses.published import metrics_path
+from pdd.analyses.scaling import MAIN_RUN
 from pdd.infra.io import read_json
 
 
@@ -45,7 +48,7 @@ def summary_metrics(
     flat |= _mean(reports, "easy_drop", CORRECT_BY_ALL, "easy_drop.correct_by_all")
     scaling = _published(reports, "scaling")
     for source, scores in (scaling.get("scores") or {}).items():
-        if source.startswith("PDD (main run"):  # the headline's set, already above
+        if source.startswith(MAIN_RUN):  # the headline's set, already above
             continue
         for size, score in scores.items():
             flat[f"scaling.{short_key(source)}.{size}"] = score["test_mean"]

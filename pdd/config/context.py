@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -23,6 +23,9 @@ from pdd.data.registry import DatasetSpec
 from pdd.data.tensors import Splits, load_splits
 from pdd.infra import workers
 from pdd.infra.runtime import derive_seed, setup
+
+if TYPE_CHECKING:
+    from pdd.config.schema import Params
 
 
 @dataclass
@@ -83,7 +86,9 @@ def dsa_from(section: Eval) -> DiffAugment | None:
     )
 
 
-def context_from(params: Any, prepared: str | Path, *, score_cache: Path | None = None) -> Context:
+def context_from(
+    params: Params, prepared: str | Path, *, score_cache: Path | None = None
+) -> Context:
     """Build the context from a stage's params (its `common`, `net` and `eval` sections), and
     set up the process: threads, worker processes, the cache of set scores (None: none)."""
     common = params.common

@@ -4,7 +4,7 @@ A `Stage` is what `python -m pdd <stage>` runs: its notebook, the params section
 the upstream files it reads and its per-run items. A `Variant` is one stage of `dvc.yaml`:
 a stage run once per item of a params list (DVC's `foreach`), or once with a fixed item.
 `dvc.yaml` is generated from this table (`python -m pdd.pipeline.dvcfile`); the runner, the
-report, `pdd.analyses.results`, the params check of foreach lists and the benchmarks read it.
+report, `pdd.analyses.published`, the params check of foreach lists and the benchmarks read it.
 It sits in the configuration layer so that the analyses below the pipeline can read it.
 """
 
@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pdd.config.schema import Params
 
 # Sections every notebook reads: the run, the network, the evaluation protocol.
 SHARED = ("common", "net", "eval")
@@ -245,7 +248,7 @@ def outputs(stage: Stage, item: Any = None) -> dict[str, bool]:
     return {f"artifacts/{stage.folder(item)}": True, **published, notebook: False}
 
 
-def expanded(params: Any) -> list[tuple[str, Stage, Any]]:
+def expanded(params: Params) -> list[tuple[str, Stage, Any]]:
     """(dvc.yaml stage name, stage, item) for every stage DVC would run with these params
     (`foreach` lists read from them), each after the stages whose outputs it reads."""
     runs = []
@@ -262,7 +265,7 @@ def expanded(params: Any) -> list[tuple[str, Stage, Any]]:
     return upstream_first(runs)
 
 
-def publication_folders(params: Any) -> dict[str, str]:
+def publication_folders(params: Params) -> dict[str, str]:
     """dvc.yaml stage name -> its folder under reports/, for every stage that publishes one
     (all but the report), in the table's order (`foreach` lists read from `params`)."""
     order = {s.name: index for index, s in enumerate(STAGES)}

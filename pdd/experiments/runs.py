@@ -1,4 +1,4 @@
-"""The one way a stage distils a schedule: for each run, plan it from the settings, run
+"""The one way a stage distills a schedule: for each run, plan it from the settings, run
 the PDD driver (resumable in its work folder) and save the run's stages."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What every base method shares: the stage it is asked to distil (`StageTask`), what it
+"""What every base method shares: the stage it is asked to distill (`StageTask`), what it
 returns (`StageResult`), the `Distiller` interface the progressive driver calls, and the
 optimisation loop around a method's loss (validation selection, checkpoint and resume,
 NaN/Inf guard, progress bar), so that each method only says how its loss is computed.
@@ -32,7 +32,7 @@ class DistillationDiverged(FloatingPointError):
 
 @dataclass
 class StageTask:
-    """One stage to distil: learn `init_images` (labels fixed) given the frozen earlier
+    """One stage to distill: learn `init_images` (labels fixed) given the frozen earlier
     stages. `starts` are the flat parameters the method's networks begin from: random
     initialisations, or for progressive stages the transition parameters (trained on the
     earlier union). `trajectories` are the expert trajectories MTT matches."""

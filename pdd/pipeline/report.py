@@ -7,7 +7,8 @@ go to `reports/<stage>[/<item>]/`, and its executed notebook to `reports/noteboo
 Checkpoints, expert trajectories and resumable state stay in the DVC cache. Downstream
 stages read the published sets and metrics, so an analysis can rerun from a fresh clone
 without redoing the distillation behind it. The cheap `report` stage only gathers what is
-published (pdd/analyses/results.py).
+published (its tables: pdd/analyses/results_table.py and methods_table.py; its landing
+page: pdd/pipeline/report_page.py).
 """
 
 from __future__ import annotations

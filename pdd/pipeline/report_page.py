@@ -1,7 +1,11 @@
 """`reports/README.md`, the landing page of the published run (notebook 09): the run's
 set-up, the results, base-methods and stage-time tables, every published figure, and one
 row per stage linking its results and its executed notebook. Links are relative to
-`reports/`, where the page is published beside `summary/`."""
+`reports/`, where the page is published beside `summary/`.
+
+It belongs to the pipeline's publication, not to the analyses: besides the analyses'
+tables it shows the pipeline's own record of the run (which stages published, their
+executed notebooks, the stale ones, the stage times and commits)."""
 
 from __future__ import annotations
 
@@ -10,12 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from pdd.analyses.results import (
-    methods_markdown,
-    results_markdown,
-    run_sentence,
-    stage_times_markdown,
-)
+from pdd.analyses.methods_table import methods_markdown
+from pdd.analyses.results_table import results_markdown
+from pdd.pipeline.stage_times import run_sentence, stage_times_markdown
 
 # The report's own figures (under summary/figures/), in page order, with their headings.
 SUMMARY_FIGURES = {
