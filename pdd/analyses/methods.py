@@ -8,8 +8,9 @@ from typing import Any
 import pandas as pd
 
 from pdd.analyses import protocols
+from pdd.analyses.labels import schedule_labels
 from pdd.core.synthetic import SyntheticStage, distill_seconds
-from pdd.experiments.methods import SCHEDULES
+from pdd.progressive.schedule import ALONE_AND_PDD
 
 
 def mean_distill_seconds(sets: dict[str, list[list[SyntheticStage]]]) -> dict[str, float]:
@@ -20,11 +21,6 @@ def mean_distill_seconds(sets: dict[str, list[list[SyntheticStage]]]) -> dict[st
     }
 
 
-def schedule_labels(method: str) -> dict[str, str]:
-    """The table's name of each schedule."""
-    return {"union": f"{method.upper()} alone", "progressive": f"PDD + {method.upper()}"}
-
-
 def results_table(
     table: pd.DataFrame, seconds: dict[str, float], *, method: str
 ) -> dict[str, dict[str, Any]]:
@@ -33,7 +29,7 @@ def results_table(
     `table`: `protocols.summary` of the final rows."""
     labels = schedule_labels(method)
     results = {}
-    for name in SCHEDULES:
+    for name in ALONE_AND_PDD:
         rows = table[table.set == name]
         paper = rows[(rows.protocol == "paper") & (rows.recipe == "default")].iloc[0]
         results[labels[name]] = {

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from pdd.analyses import headline, methods
 from pdd.analyses.distillation import published_distill_seconds
+from pdd.analyses.headline import schedule_labels
+from pdd.analyses.labels import method_labels
 from pdd.analyses.published import metrics_path
-from pdd.experiments.methods import SCHEDULES
 from pdd.infra.io import read_json
+from pdd.progressive.schedule import ALONE_AND_PDD
 
 # ConvNet, CIFAR-10, IPC 10, as the papers report them (PDD Table 1 and each method's own
 # paper). PDD is reported over MTT and IDC only; its best IPC-10 result (67.9) is the one
@@ -30,9 +31,8 @@ PAPER_CIFAR10_IPC10 = {
     "dsa": (52.1, None),
     "dc": (44.9, None),
 }
-# MTT alone and under PDD are the headline's union and progressive schedules, under the
-# labels notebook 03 publishes them with.
-MTT_ROWS = tuple(headline.schedule_labels("mtt")[schedule] for schedule in SCHEDULES)
+# MTT's rows: the headline's two schedules, under the labels notebook 03 publishes.
+MTT_ROWS = tuple(schedule_labels("mtt")[schedule] for schedule in ALONE_AND_PDD)
 COLUMNS = [
     "method",
     "alone_mean",
@@ -51,12 +51,12 @@ COLUMNS = [
 def methods_table(reports: Path, names: list[str]) -> pd.DataFrame:
     """Rows for MTT (when the headline is published) and each of `names` that is."""
     rows = []
-    headline_path = metrics_path(reports, "evaluate")
-    if headline_path.exists():
+    headline = metrics_path(reports, "evaluate")
+    if headline.exists():
         seconds = tuple(
-            _mean_published_seconds(metrics_path(reports, "distill", s)) for s in SCHEDULES
+            _mean_published_seconds(metrics_path(reports, "distill", s)) for s in ALONE_AND_PDD
         )
-        rows.append(_mtt_row(read_json(headline_path), seconds))
+        rows.append(_mtt_row(read_json(headline), seconds))
     for name in names:
         path = metrics_path(reports, "methods", name)
         if path.exists():
@@ -80,8 +80,7 @@ def _mean_published_seconds(path: Path) -> float | None:
 
 def _method_row(metrics: dict) -> dict:
     name = metrics["method"]
-    labels = methods.schedule_labels(name)  # the keys notebook 04 publishes under
-    alone, pdd = (metrics["results"][labels[schedule]] for schedule in SCHEDULES)
+    alone, pdd = (metrics["results"][label] for label in method_labels(name))
     return _row(name, alone, pdd, (alone["distill_seconds"], pdd["distill_seconds"]))
 
 

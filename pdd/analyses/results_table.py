@@ -9,11 +9,14 @@ from pathlib import Path
 import pandas as pd
 
 from pdd.analyses.easy_drop import CORRECT_BY_ALL
-from pdd.analyses.methods import schedule_labels
-from pdd.analyses.methods_table import MTT_ROWS, PAPER_CIFAR10_IPC10, methods_table
+from pdd.analyses.methods_table import (
+    MTT_ROWS,
+    PAPER_CIFAR10_IPC10,
+    method_labels,
+    methods_table,
+)
 from pdd.analyses.published import metrics_path, published_runs
 from pdd.analyses.scaling import MAIN_RUN
-from pdd.experiments.methods import SCHEDULES
 from pdd.infra.io import read_json
 
 # Fashion-MNIST numbers from the literature (ConvNet-128): random real
@@ -41,7 +44,7 @@ def results_table(
     rows += _headline_rows(metrics_path(reports, "evaluate"))
     methods = methods_table(reports, method_names)
     for row in methods[methods.method != "mtt"].itertuples():  # MTT: the headline rows
-        alone, pdd = (schedule_labels(row.method)[schedule] for schedule in SCHEDULES)
+        alone, pdd = method_labels(row.method)
         for setting, mean, std, paper in (
             (alone, row.alone_mean, row.alone_std, row.paper_c10_alone),
             (pdd, row.pdd_mean, row.pdd_std, row.paper_c10_pdd),

@@ -17,11 +17,11 @@ from pdd.core.synthetic import SyntheticStage
 from pdd.experiments import scoring
 from pdd.experiments.plan import Settings, distill_runs
 from pdd.experiments.runs import distill_schedule
+from pdd.progressive.schedule import ALONE_AND_PDD
 
 if TYPE_CHECKING:
     from pdd.config.schema import Params
 
-SCHEDULES = ("union", "progressive")
 
 
 def distill_schedules(
@@ -34,7 +34,7 @@ def distill_schedules(
     runs = distill_runs(params, params.methods.runs)
     settings = Settings.of(params, method)
     sets = {}
-    for schedule in SCHEDULES:
+    for schedule in ALONE_AND_PDD:
         distilled = distill_schedule(
             params,
             ctx,

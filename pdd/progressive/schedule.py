@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SCHEDULES = ("progressive", "sequential", "union")
+# A base method alone (one stage at the total IPC) and under PDD: what notebook 04 compares.
+ALONE_AND_PDD = ("union", "progressive")
 
 
 @dataclass(frozen=True)
