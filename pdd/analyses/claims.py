@@ -14,12 +14,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from pdd.analyses.paired import MIN_RUNS, Paired, combined, paired_difference, verdict
 from pdd.infra.io import read_json
+
+if TYPE_CHECKING:
+    from pdd.config.schema import Params
 
 # The budget-fair protocols: `equal` (every set the same steps through its stages) and,
 # in cross-architecture scores, `union` (every set the same steps, all at once).
@@ -53,7 +56,7 @@ CLAIMS = {
 }
 
 
-def claims_table(reports: Path, params: Any) -> pd.DataFrame:
+def claims_table(reports: Path, params: Params) -> pd.DataFrame:
     """Every published comparison behind a claim, with its verdict; claims whose stages
     are not published yet have no rows."""
     rows = [

@@ -5,7 +5,7 @@ on the seen classes after every task, and averaged over the tasks, per protocol.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -13,9 +13,12 @@ import pandas as pd
 from pdd.analyses.cross_arch import seed_summary
 from pdd.analyses.figures import lines_over_seeds
 
+if TYPE_CHECKING:
+    from pdd.config.schema import Params
+
 
 def continual_metrics(
-    params: Any, accuracy: pd.DataFrame, by_task: pd.DataFrame, *, tasks: list[list[int]]
+    params: Params, accuracy: pd.DataFrame, by_task: pd.DataFrame, *, tasks: list[list[int]]
 ) -> dict:
     """The stage's metrics.json, per protocol: each source's score after every task
     (`by_task`, a `seed_summary` by protocol, source and task) and averaged over the tasks,

@@ -6,11 +6,14 @@ network) as tables and a figure: the mean ± std summary over networks, which no
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+
+if TYPE_CHECKING:
+    from pdd.config.schema import Params
 
 
 def seed_summary(scores: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -33,7 +36,7 @@ def mean_std_table(
 
 
 def cross_arch_metrics(
-    params: Any, summary: pd.DataFrame, *, test_images: int, seconds_per_net: dict[str, float]
+    params: Params, summary: pd.DataFrame, *, test_images: int, seconds_per_net: dict[str, float]
 ) -> dict:
     """The stage's metrics.json: the set-up, and each protocol's score of every set on every
     network (`summary`: a `seed_summary` by protocol, net and set)."""

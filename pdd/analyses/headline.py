@@ -9,13 +9,16 @@ evaluation seed."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from pdd.analyses.protocols import records
 from pdd.config.sections.distill import Distill
 from pdd.experiments.scoring import equal_steps
+
+if TYPE_CHECKING:
+    from pdd.config.schema import Params
 
 RANDOM_REAL = "random real"
 FULL_DATA = "full data (experts)"
@@ -82,7 +85,7 @@ def headline_metrics(
     table: pd.DataFrame,
     compared: pd.DataFrame,
     *,
-    params: Any,
+    params: Params,
     runs: int,
     seeds: int,
 ) -> dict[str, Any]:

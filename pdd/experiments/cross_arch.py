@@ -19,7 +19,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import torch
@@ -36,6 +36,9 @@ from pdd.data.tensors import Splits
 from pdd.experiments import scoring
 from pdd.infra.runtime import derive_seed
 
+if TYPE_CHECKING:
+    from pdd.config.schema import Params
+
 # How tables and figures name each published schedule's set (union: after its method).
 SCHEDULE_LABELS = {"sequential": "sequential", "progressive": "PDD (progressive)"}
 
@@ -46,7 +49,7 @@ def schedule_label(schedule: str, method: str) -> str:
 
 
 def compared_sets(
-    params: Any, data: Splits, reports: Path, schedules: Sequence[str], runs: int
+    params: Params, data: Splits, reports: Path, schedules: Sequence[str], runs: int
 ) -> dict[str, list[list[SyntheticStage]]]:
     """Label -> `runs` independent sets: random real images at the main run's total IPC
     (a fresh seeded draw per run, trained at `eval.lr`), then the first `runs` published

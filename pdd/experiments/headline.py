@@ -5,7 +5,7 @@ the union at `eval.epochs` (`scratch`). `pdd.analyses.headline` makes the tables
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -14,11 +14,14 @@ from pdd.core.evaluate import score_runs, splits_scoring
 from pdd.core.synthetic import SyntheticStage
 from pdd.experiments.scoring import comparison_scorings
 
+if TYPE_CHECKING:
+    from pdd.config.schema import Params
+
 
 def score_schedules(
     sets: Mapping[str, Sequence[list[SyntheticStage]]],
     ctx: Context,
-    params: Any,
+    params: Params,
     seeds: Sequence[int],
 ) -> pd.DataFrame:
     """Rows (set, run, protocol, recipe, seed, stage, images_per_class, steps, test_acc,

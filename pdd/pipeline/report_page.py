@@ -10,13 +10,16 @@ executed notebooks, the stale ones, the stage times and commits)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from pdd.analyses.methods_table import methods_markdown
 from pdd.analyses.results_table import results_markdown
 from pdd.pipeline.stage_times import run_sentence, stage_times_markdown
+
+if TYPE_CHECKING:
+    from pdd.config.schema import Params
 
 # The report's own figures (under summary/figures/), in page order, with their headings.
 SUMMARY_FIGURES = {
@@ -39,7 +42,7 @@ def figure_links(reports: Path, folder: str) -> list[str]:
     ]
 
 
-def setup_sentence(params: Any) -> str:
+def setup_sentence(params: Params) -> str:
     """The dataset, the network and the evaluation protocol the results were measured with."""
     net, protocol = params.net, params.eval
     return (
@@ -122,7 +125,7 @@ def stale_lines(stale: dict[str, str]) -> list[str]:
 
 
 def landing_page(
-    params: Any,
+    params: Params,
     *,
     reports: Path,
     folders: dict[str, str],
