@@ -33,8 +33,10 @@ from pdd.analyses import protocols
 from pdd.analyses.methods import mean_distill_seconds, method_metrics, results_table
 from pdd.analyses.variants import accuracy_curve
 from pdd.config.context import context_from
+from pdd.core.buffers import load_buffers
 from pdd.experiments import scoring
 from pdd.experiments.methods import distill_schedules, score_schedules
+from pdd.experiments.plan import distill_runs
 from pdd.infra import plots
 from pdd.infra.io import write_csv, write_json
 from pdd.pipeline.inputs import stage_inputs
@@ -49,7 +51,11 @@ method = item.method
 # %%
 ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 out_dir = ws.artifacts / "methods" / method
-sets = distill_schedules(params, ctx, method=method, artifacts=ws.artifacts, out_dir=out_dir)
+experts = load_buffers(ws.artifacts / "buffers", params.buffers.num_experts)
+runs = distill_runs(params, params.methods.runs)
+sets = distill_schedules(
+    params, ctx, method=method, runs=runs, experts=experts, artifacts=ws.artifacts, out_dir=out_dir
+)
 seconds = mean_distill_seconds(sets)
 seconds
 

@@ -20,8 +20,9 @@ from pdd.analyses.methods import (
     schedule_labels,
 )
 from pdd.core.synthetic import SyntheticStage
-from pdd.experiments import methods, runs
+from pdd.experiments import runs
 from pdd.experiments.methods import distill_schedules, score_schedules
+from pdd.experiments.plan import distill_runs
 
 
 def one_stage(ipc: int, seconds: float = 0.0) -> SyntheticStage:
@@ -67,12 +68,17 @@ def test_both_schedules_go_into_their_own_run_folders(
     def run_schedule(plan, setup, experts, *, work):
         return [one_stage(ipc) for ipc in plan.ipcs()]
 
-    monkeypatch.setattr(methods, "load_buffers", lambda folder, count: ["e0", "e1", "e2"])
     monkeypatch.setattr(runs, "plan_schedule", plan_schedule)
     monkeypatch.setattr(runs, "run_schedule", run_schedule)
     monkeypatch.setattr(runs, "save_run", lambda folder, stages, data: saved.append(folder))
     sets = distill_schedules(
-        PARAMS, tiny_context(**CONTEXT), method="dm", artifacts=tmp_path, out_dir=tmp_path / "dm"
+        PARAMS,
+        tiny_context(**CONTEXT),
+        method="dm",
+        runs=distill_runs(PARAMS, PARAMS.methods.runs),
+        experts=["e0", "e1", "e2"],
+        artifacts=tmp_path,
+        out_dir=tmp_path / "dm",
     )
     assert list(sets) == ["union", "progressive"]
     assert [[len(run) for run in runs] for runs in sets.values()] == [[1, 1], [2, 2]]

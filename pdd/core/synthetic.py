@@ -64,7 +64,8 @@ def save_stages(folder: Path, stages: list[SyntheticStage], spec: DatasetSpec, z
             grid_order(denormalize(stage.images.detach().cpu(), spec, zca), stage.labels.cpu()),
             rows=spec.num_classes if stage.ipc > 1 else 1,
         )
-        plots.save(grid, folder / f"stage_{index + 1}")
+        # beside the set; the executed notebook shows its own figures, not every run's grid
+        plots.save(grid, folder / f"stage_{index + 1}", shown=False)
     write_json(
         folder / "manifest.json",
         {

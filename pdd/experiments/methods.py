@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pdd.config.context import Context
-from pdd.core.buffers import load_buffers
 from pdd.core.evaluate import score_runs
 from pdd.core.synthetic import SyntheticStage
+from pdd.core.trajectory import Trajectory
 from pdd.experiments import scoring
-from pdd.experiments.plan import Settings, distill_runs
+from pdd.experiments.plan import DistillRun, Settings
 from pdd.experiments.runs import distill_schedule
 from pdd.progressive.schedule import ALONE_AND_PDD
 
@@ -25,13 +25,18 @@ if TYPE_CHECKING:
 
 
 def distill_schedules(
-    params: Params, ctx: Context, *, method: str, artifacts: str | Path, out_dir: Path
+    params: Params,
+    ctx: Context,
+    *,
+    method: str,
+    runs: list[DistillRun],
+    experts: list[Trajectory],
+    artifacts: str | Path,
+    out_dir: Path,
 ) -> dict[str, list[list[SyntheticStage]]]:
-    """`method` alone and under PDD in `methods.runs` runs each, from the saved experts,
-    run r saved into `out_dir/<schedule>/run<r>` (resumable work folders
+    """`method` alone and under PDD in every run of `runs`, each from its own draw of
+    `experts`, run r saved into `out_dir/<schedule>/run<r>` (resumable work folders
     `methods-<method>-<schedule>-run<r>`): schedule -> its runs."""
-    experts = load_buffers(Path(artifacts) / "buffers", params.buffers.num_experts)
-    runs = distill_runs(params, params.methods.runs)
     settings = Settings.of(params, method)
     sets = {}
     for schedule in ALONE_AND_PDD:

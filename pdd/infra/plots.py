@@ -39,9 +39,10 @@ def apply_theme() -> None:
     sns.set_theme(context="paper", style="ticks", palette="colorblind", rc=RC)
 
 
-def save(fig: plt.Figure, path: str | os.PathLike) -> list[Path]:
+def save(fig: plt.Figure, path: str | os.PathLike, *, shown: bool = True) -> list[Path]:
     """Write `path` as PNG and an SVG beside it, metadata stripped, then close the figure.
-    In a notebook kernel the figure is shown, once, as the PNG just written."""
+    In a notebook kernel the figure is shown, once, as the PNG just written (`shown=False`:
+    a file that goes with saved data, such as a distilled set's image grid, only)."""
     png = Path(path).with_suffix(".png")
     written = []
     for target, metadata in ((png, {"Software": None}), (png.with_suffix(".svg"), {"Date": None})):
@@ -50,7 +51,8 @@ def save(fig: plt.Figure, path: str | os.PathLike) -> list[Path]:
         with atomic_path(target) as tmp, matplotlib.rc_context(SAVE_RC):
             fig.savefig(tmp, format=target.suffix[1:], metadata=metadata, bbox_inches="tight")
         written.append(target)
-    show(fig, png)
+    if shown:
+        show(fig, png)
     plt.close(fig)
     return written
 
