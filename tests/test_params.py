@@ -154,6 +154,11 @@ BAD_CASES = {
         "easy_drop.correct_by_all_keep",
     ),
     "unknown profile": (edit("profile", "fast"), "profile"),
+    "an MTT key left in distill": (edit("distill.syn_steps", 20), "distill.syn_steps is now mtt."),
+    "an MTT key left in an overlay's distill": (
+        edit("profiles.smoke.distill.batch_syn", 10),
+        "smoke.yaml: distill.batch_syn is now mtt.batch_syn",
+    ),
     "unknown section in an overlay": (edit("profiles.smoke.distil", {}), "distil"),
     "bad key in smoke overlay": (edit("profiles.smoke.eval.epochs", 0), "profile smoke"),
     "wrong type in paper overlay": (edit("profiles.paper.net.width", "wide"), "net.width"),
@@ -169,6 +174,11 @@ def test_bad_params_give_one_line_naming_the_key(case, tmp_path):
     message = str(caught.value)
     assert expected in message
     assert "\n" not in message
+
+
+def test_an_override_of_an_old_name_names_the_new_one():
+    with pytest.raises(ParamsError, match=r"--set distill.iterations: .* is now mtt.iterations"):
+        load_params(PARAMS_FILE, overrides={"distill.iterations": 5})
 
 
 def test_invalid_yaml_is_reported(tmp_path):

@@ -52,7 +52,7 @@ def load_params(
             _validate(resolve_raw(raw, overlays[name]), f"{path} (profile {name})")
     merged = resolve_raw(raw, overlays[active])
     for dotted, value in (overrides or {}).items():
-        _refuse_moved(dotted.split(".", 1), f"-p {dotted}")
+        _refuse_moved(dotted.split(".", 1), f"--set {dotted}")
         _set_dotted(merged, dotted, value)
     return _validate(merged, f"{path} (profile {active})")
 
