@@ -25,7 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from pdd.config.errors import ParamsError
-from pdd.infra.paths import ROOT, Workspace
+from pdd.infra.paths import PARAMS_FILE, ROOT, Workspace
 
 SECTIONS_PACKAGE = "pdd.config.sections"
 
@@ -72,7 +72,7 @@ def interactive_inputs(name: str) -> dict[str, Any]:
     params = importlib.import_module("pdd.config.params")
     stages = importlib.import_module("pdd.config.stages")
     stage = stages.stage(name)
-    whole = params.load_params(ROOT / "params.yaml")
+    whole = params.load_params(PARAMS_FILE)
     return runner_inputs(whole, stage.reads, stages.check_items(stage, {}), ".")
 
 
