@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pdd.infra.paths import ROOT
+from pdd.pipeline.dvcfile import module_file as module_path
 
 # lowest first: a package may import from its own modules and from packages ranked below
 LAYERS = (
@@ -51,14 +52,6 @@ def pdd_imports(path: Path) -> set[str]:
                     if module_path(f"{node.module}.{alias.name}") is not None
                 }
     return found
-
-
-def module_path(module: str) -> Path | None:
-    base = ROOT.joinpath(*module.split("."))
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def module_name(path: Path) -> str:
