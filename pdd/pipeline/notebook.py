@@ -106,8 +106,8 @@ STREAM_LIMIT = 100
 
 def figure_calls(source: str) -> int:
     """The `plots.save(...)` calls in a cell's source (a call in a loop counts once): each
-    makes a figure the cell must show. Figures that library code saves (a distilled set's
-    stage grids) are shown too, beyond this count."""
+    makes a figure the cell must show. A figure library code saves and shows adds to the
+    cell's images beyond this count (a distilled set's stage grids are saved, not shown)."""
     return sum(
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
