@@ -73,7 +73,7 @@ search = search_schedule(
     params, ctx, schedule=schedule, experts=experts, artifacts=ws.artifacts, run=runs[0]
 )
 write_csv(out_dir / "search.csv", search.table)
-print(f"chosen: {search.chosen or 'the distill section (no search)'}")
+print(f"chosen: {search.chosen or 'the mtt section (no search)'}")
 search.table
 
 # %% [markdown]
