@@ -43,7 +43,7 @@ STAGES = {
 # in distillation mid-MTT of stage 1, in the transition's real-data experts, mid stage 2.
 KILL_POINTS = [
     ("expert_000.pt", (0.0, 3.0), "progressive_stage1.pt", (0.0, 1.0)),
-    ("expert_001.pt", (0.0, 2.0), "buffer_stage2/expert_000.pt", (0.0, 0.5)),
+    ("expert_001.pt", (0.0, 2.0), "buffer_stage2-*/expert_000.pt", (0.0, 0.5)),
     ("expert_002.pt", (0.0, 1.0), "progressive_stage2.pt", (0.0, 1.0)),
 ]
 

@@ -1,18 +1,22 @@
 """A transition's networks trained on the union are kept in the work folder: a resumed run
-loads them instead of training them again, and a changed union trains them afresh."""
+loads them instead of training them again, and a changed union trains them afresh. Its
+trajectories are kept by a fingerprint of their starts and data in the same way."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 import torch
 
 import pdd.progressive.transition as progressive
+from pdd.core.buffers import ExpertConfig
 from pdd.core.models import get_model
 from pdd.core.train import TrainConfig
 from pdd.core.trajectory import flatten_params
 from pdd.infra import workers
 from pdd.progressive.setup import StageSetup
-from pdd.progressive.transition import transition_networks
+from pdd.progressive.transition import transition_buffers, transition_networks
 
 
 def tiny_setup(norm: str) -> StageSetup:
@@ -95,3 +99,21 @@ def test_transition_networks_over_two_workers_equal_one(tmp_path, norm):
             torch.equal(a, b)
             for a, b in zip(one.state_dict().values(), two.state_dict().values(), strict=True)
         )
+
+
+def test_transition_trajectories_are_kept_by_their_starts_and_data(tmp_path, tiny_context):
+    setup = dataclasses.replace(tiny_setup("instance"), experts=ExpertConfig(1, 0.05, 8))
+    data = tiny_context().data  # 3 classes of 8×8 images, as tiny_setup's networks take
+    starts = [flatten_params(setup.make_model(k)) for k in range(2)]
+    first = transition_buffers(setup, starts, data, 0, tmp_path)
+    resumed = transition_buffers(setup, starts, data, 0, tmp_path)
+    assert len(list(tmp_path.glob("buffer_stage2-*"))) == 1
+    for a, b in zip(first, resumed, strict=True):
+        assert torch.equal(a.params, b.params)
+
+    others = [flatten_params(setup.make_model(k + 10)) for k in range(2)]
+    moved = transition_buffers(setup, others, data, 0, tmp_path)  # a stage distilled again
+    assert all(torch.equal(t.params[0], start) for t, start in zip(moved, others, strict=True))
+    fewer = dataclasses.replace(data, train_x=data.train_x[:15], train_y=data.train_y[:15])
+    transition_buffers(setup, starts, fewer, 0, tmp_path)  # other real data (easy dropping)
+    assert len(list(tmp_path.glob("buffer_stage2-*"))) == 3

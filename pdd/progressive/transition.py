@@ -57,19 +57,31 @@ def _transition(
         )
     if not with_trajectories:
         return new_starts, [], real
-    buffers = generate_buffers(
+    return new_starts, transition_buffers(setup, new_starts, real, index, work), real
+
+
+def transition_buffers(
+    setup: StageSetup, starts: list[Tensor], real: Splits, index: int, work: Path
+) -> list[Trajectory]:
+    """Stage `index + 2`'s trajectories: each start trained on the real data `real`. Kept
+    in `work` in a folder named by a fingerprint of the starts, the data and the experts'
+    settings, so a resumed run finishes them and other starts (a stage distilled again)
+    or other data never reuse them."""
+    seed = derive_seed(setup.seed, "transition-buffer", index)
+    settings = repr((setup.experts, seed, tuple(real.train_x.shape)))
+    fingerprint = tensor_fingerprint([*starts, real.train_y], settings)
+    return generate_buffers(
         setup.make_model,
         len(starts),
         real,
         setup.experts,
-        seed=derive_seed(setup.seed, "transition-buffer", index),
-        folder=work / f"buffer_stage{index + 2}",
+        seed=seed,
+        folder=work / f"buffer_stage{index + 2}-{fingerprint[:12]}",
         augment=setup.augment,
-        starts=new_starts,
+        starts=starts,
         progress=False,
         score=False,  # its accuracy is never read; scoring 6 experts on 15k images is ~30 s
     )
-    return new_starts, buffers, real
 
 
 def transition_networks(
@@ -113,9 +125,16 @@ def loaded(
 
 
 def union_fingerprint(images: Tensor, labels: Tensor, lr: float, starts: list[Tensor]) -> str:
+    return tensor_fingerprint([images, labels, torch.as_tensor(float(lr)), *starts])
+
+
+def tensor_fingerprint(tensors: list[Tensor], text: str = "") -> str:
+    """A digest of the tensors' values (and of `text`, when given)."""
     digest = hashlib.sha256()
-    for tensor in (images, labels, torch.as_tensor(float(lr)), *starts):
+    for tensor in tensors:
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    if text:
+        digest.update(text.encode())
     return digest.hexdigest()
 
 
