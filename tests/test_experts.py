@@ -12,6 +12,7 @@ import torch
 from pdd.analyses.experts import (
     buffers_key,
     buffers_metrics,
+    experts_curve,
     experts_table,
     publish_experts,
 )
@@ -25,7 +26,12 @@ BUFFERS = SimpleNamespace(
 
 
 def save_expert(folder, index, *, complete=True):
-    metrics = {"val_acc": 10.0 + index, "test_acc": 20.0 + index}
+    metrics = {
+        "val_acc": 10.0 + index,
+        "test_acc": 20.0 + index,
+        "val_curve": [5.0, 10.0 + index],
+        "test_curve": [15.0, 20.0 + index],
+    }
     expert = Trajectory(torch.zeros(2, 3), [("w", (3,))], 100 + index, complete, metrics)
     expert.save(expert_path(folder, index))
 
@@ -91,8 +97,20 @@ def test_buffers_metrics_mean_and_population_std_of_the_experts():
     assert (reference["test_mean"], reference["test_std"], reference["val_mean"]) == (15, 5, 9)
     assert reference["n"] == 2
     assert reference["what"] == (
-        "experts after 3 epochs of 500 real images, SGD lr 0.01, no momentum"
+        "experts after 3 epochs of 500 training images, SGD lr 0.01, no momentum"
     )
     everything = SimpleNamespace(**{**vars(BUFFERS), "examples_per_epoch": None})
     what = buffers_metrics(table, dataset="tiny", buffers=everything)["full_data_reference"]
-    assert "of all real images" in what["what"]
+    assert "of all the training images" in what["what"]
+
+
+def test_experts_curve_one_row_per_expert_and_epoch(tmp_path):
+    save_expert(tmp_path, 0)
+    save_expert(tmp_path, 1)
+    curve = experts_curve([Trajectory.load(expert_path(tmp_path, i)) for i in range(2)])
+    assert curve.to_dict("list") == {
+        "expert": [0, 0, 1, 1],
+        "epoch": [1, 2, 1, 2],
+        "val_acc": [5.0, 10.0, 5.0, 11.0],
+        "test_acc": [15.0, 20.0, 15.0, 21.0],
+    }

@@ -99,6 +99,7 @@ def test_buffer_resume_equals_uninterrupted(tmp_path, experts):
         saved.save(tmp_path / "expert_000.pt")
         resumed = train_expert(make_model, 0, data, EXPERT, seed=0, folder=tmp_path)
     assert torch.equal(resumed.params, experts[0].params)
+    assert resumed.metrics == experts[0].metrics  # the accuracy curve resumes too
 
 
 def test_shorter_unscored_expert_is_the_prefix_of_a_longer_one(tmp_path, experts):
@@ -111,7 +112,7 @@ def test_shorter_unscored_expert_is_the_prefix_of_a_longer_one(tmp_path, experts
         )
     assert torch.equal(trajectory.params, experts[0].params[:3])
     assert trajectory.complete and trajectory.metrics == {}
-    assert set(experts[0].metrics) == {"val_acc", "test_acc"}
+    assert set(experts[0].metrics) == {"val_acc", "test_acc", "val_curve", "test_curve"}
 
 
 def test_experts_of_exactly_the_matched_epochs_are_enough(experts):

@@ -8,7 +8,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
 
 from pdd.config.sections.buffers import Buffers
 from pdd.config.sections.common import Common
@@ -44,14 +47,47 @@ def publish_experts(work: Path, out_dir: Path, num_experts: int) -> list[Traject
 
 
 def experts_table(experts: list[Trajectory]) -> pd.DataFrame:
-    """One row per expert: its index, seed and final metrics (val_acc, test_acc)."""
-    return pd.DataFrame([{"expert": i, "seed": t.seed, **t.metrics} for i, t in enumerate(experts)])
+    """One row per expert: its index, seed and final accuracy (val_acc, test_acc)."""
+    return pd.DataFrame(
+        [
+            {
+                "expert": i,
+                "seed": t.seed,
+                "val_acc": t.metrics["val_acc"],
+                "test_acc": t.metrics["test_acc"],
+            }
+            for i, t in enumerate(experts)
+        ]
+    )
+
+
+def experts_curve(experts: list[Trajectory]) -> pd.DataFrame:
+    """One row per expert and epoch (1 = after the first epoch): its validation and test
+    accuracy, where the windows MTT matches sit on the way to the experts' final accuracy."""
+    return pd.DataFrame(
+        [
+            {"expert": i, "epoch": epoch + 1, "val_acc": val, "test_acc": test}
+            for i, t in enumerate(experts)
+            for epoch, (val, test) in enumerate(
+                zip(t.metrics["val_curve"], t.metrics["test_curve"], strict=True)
+            )
+        ]
+    )
+
+
+def curve_figure(curve: pd.DataFrame) -> Figure:
+    """The experts' test accuracy by epoch (mean and spread over experts)."""
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    sns.lineplot(data=curve, x="epoch", y="test_acc", errorbar="sd", marker="o", ax=ax)
+    ax.set(xlabel="epoch (full passes over the training split)", ylabel="test accuracy (%)")
+    ax.set_title("experts on real data")
+    return fig
 
 
 def buffers_metrics(table: pd.DataFrame, *, dataset: str, buffers: Buffers) -> dict[str, Any]:
     """The buffers' metrics.json: the experts' mean final accuracy as the full-data
     reference, with the protocol that produced it."""
-    real_images = buffers.examples_per_epoch or "all"
+    real_images = buffers.examples_per_epoch or "all the"
     return {
         "dataset": dataset,
         "full_data_reference": {
@@ -59,7 +95,7 @@ def buffers_metrics(table: pd.DataFrame, *, dataset: str, buffers: Buffers) -> d
             "test_std": table.test_acc.std(ddof=0),  # population std, as the papers report
             "val_mean": table.val_acc.mean(),
             "n": buffers.num_experts,
-            "what": f"experts after {buffers.epochs} epochs of {real_images} real images, "
+            "what": f"experts after {buffers.epochs} epochs of {real_images} training images, "
             f"SGD lr {buffers.lr_teacher}, no momentum",
         },
     }

@@ -99,7 +99,11 @@ STAGES: tuple[Stage, ...] = (
         (*SHARED, "buffers"),
         (PREPARED,),
         items={"shard": 0, "num_shards": 1},
-        plots=(Plot("experts.csv", "expert", "test_acc", "experts on real data"),),
+        plots=(
+            FIGURES,
+            Plot("experts.csv", "expert", "test_acc", "experts on real data"),
+            Plot("experts_curve.csv", "epoch", "test_acc", "experts by epoch"),
+        ),
     ),
     Stage(
         "distill",

@@ -93,7 +93,8 @@ def train_expert(
     """Train (or finish, or just load) expert `index` and return its trajectory.
 
     `start` replaces the random init (PDD's transition parameters). `score`: record the
-    finished expert's validation and test accuracy in `metrics` (transitions skip it)."""
+    expert's validation and test accuracy after every epoch in `metrics` (`val_curve`,
+    `test_curve`; the last epoch's as `val_acc`, `test_acc`); transitions skip it."""
     path = expert_path(folder, index)
     with checkpoint.exclusive(folder, path.stem):
         return _train_or_resume(make_model, index, data, config, seed, path, augment, start, score)
@@ -125,6 +126,7 @@ def _train_or_resume(
             load_flat(model, start)
         rows = [flatten_params(model)]
     trajectory = Trajectory(torch.stack(rows), param_layout(model), expert_seed)
+    trajectory.metrics = dict(saved.metrics) if saved is not None else {}
     for epoch in range(len(rows) - 1, config.epochs):
         x, y = epoch_data(data, config, derive_seed(expert_seed, "subset", epoch))
         train_classifier(
@@ -138,15 +140,22 @@ def _train_or_resume(
         )
         rows.append(flatten_params(model))
         trajectory.params = torch.stack(rows)
+        if score:
+            record_accuracy(trajectory.metrics, model, data)
         trajectory.save(path)
-    if score:
-        trajectory.metrics = {
-            "val_acc": evaluate(model, data.val_x, data.val_y)[0],
-            "test_acc": evaluate(model, data.test_x, data.test_y)[0],
-        }
     trajectory.complete = True
     trajectory.save(path)
     return trajectory
+
+
+def record_accuracy(metrics: dict, model: nn.Module, data: Splits) -> None:
+    """Append the model's validation and test accuracy to the curves in `metrics` and keep
+    the latest as the expert's final accuracy (1 s an epoch: the curve shows where the
+    matched windows sit on the way to the expert's final accuracy)."""
+    for split, x, y in (("val", data.val_x, data.val_y), ("test", data.test_x, data.test_y)):
+        accuracy = evaluate(model, x, y)[0]
+        metrics[f"{split}_curve"] = [*metrics.get(f"{split}_curve", []), accuracy]
+        metrics[f"{split}_acc"] = accuracy
 
 
 def generate_buffers(
