@@ -14,8 +14,10 @@
 # # 03 · PDD against MTT: every run, both protocols, every recipe
 #
 # Each schedule (progressive = PDD, sequential, union = MTT at the total IPC) was distilled
-# in `distill.runs` independent runs (notebook 02). Every run is scored by the same
-# `evaluate.num_seeds` networks under two protocols:
+# in `distill.runs` independent runs (notebook 02), under two distillation budgets: `equal`
+# (the stages share the union's iteration count) and `paper` (every stage gets it all; the
+# schedules of `distill.paper_budget`; the union is one set under both). Every run is
+# scored by the same `evaluate.num_seeds` networks under two evaluation protocols:
 # - **paper**: one network trains on S_1, then continues (optimiser state kept) on
 #   S_1 ∪ S_2, …, each stage for `evaluate.stage_epochs` at its learned step size. A
 #   five-stage set trains five times the steps of the one-stage union.
@@ -25,7 +27,8 @@
 # and under every recipe of `evaluate.recipes` (default: the `eval` section with DSA;
 # shift: translations only). Also a fresh network on the whole union (`scratch`,
 # `eval.epochs`). Comparisons are paired by run and seed, with a 95 % t interval over runs.
-# Every number is test accuracy; nothing here selects anything.
+# Every row names its budget and protocol. Every number is test accuracy; nothing here
+# selects anything.
 #
 # Writes `artifacts/evaluate/`: `scores.csv` (every network after every stage),
 # `summary.csv`, `comparisons.csv`, `headline.csv`, `metrics.json`, figures
@@ -40,8 +43,12 @@ from pdd.analyses.headline import (
     headline_metrics,
     headline_rows,
     schedule_labels,
+    set_names,
+    with_budget,
     with_result,
 )
+from pdd.analyses.regimes import regime_check, regime_name
+from pdd.config.budgets import BUDGETS
 from pdd.config.context import context_from
 from pdd.core.synthetic import load_runs
 from pdd.experiments import scoring
@@ -62,7 +69,8 @@ ctx = context_from(params, ws.prepared, score_cache=ws.score_cache)
 distill = params.distill
 published = ws.reports  # the published sets and metrics of the earlier stages
 out_dir = ws.artifacts / "evaluate"
-sets = {name: load_runs(published / "distill" / name) for name in distill.schedules}
+names = list(dict.fromkeys(name for budget in BUDGETS for name in set_names(distill, budget)))
+sets = {name: load_runs(published / "distill" / name) for name in names}
 seeds = [derive_seed(params.common.seed, "eval", k) for k in range(params.evaluate.num_seeds)]
 print({name: [[s.ipc for s in run] for run in runs] for name, runs in sets.items()})
 
@@ -73,7 +81,7 @@ print({name: [[s.ipc for s in run] for run in runs] for name, runs in sets.items
 scores = score_schedules(sets, ctx, params, seeds)
 write_csv(out_dir / "scores.csv", scores)
 final = scoring.final_rows(scores)
-table = protocols.summary(final)
+table = with_budget(protocols.summary(final))
 write_csv(out_dir / "summary.csv", table)
 table
 
@@ -81,7 +89,13 @@ table
 # ## Paired comparisons (run by run, seed by seed; 95 % t interval over runs)
 
 # %%
-compared = protocols.comparisons(final[final.protocol != "scratch"], PAIRS)
+compared = pd.concat(
+    [
+        protocols.comparisons(final[final.protocol != "scratch"], pairs).assign(budget=budget)
+        for budget, pairs in PAIRS.items()
+    ],
+    ignore_index=True,
+)
 write_csv(out_dir / "comparisons.csv", compared)
 compared
 
@@ -94,13 +108,20 @@ compared
 random_real = read_json(published / "baselines" / "metrics.json")["random_real"]
 reference = read_json(published / "buffers" / "metrics.json")["full_data_reference"]
 rows = {
-    protocol: headline_rows(
-        table, distill=distill, random_real=random_real, reference=reference, protocol=protocol
+    (budget, protocol): headline_rows(
+        table,
+        distill=distill,
+        random_real=random_real,
+        reference=reference,
+        protocol=protocol,
+        budget=budget,
     )
+    for budget in BUDGETS
     for protocol in scoring.PROTOCOLS
 }
 headline = pd.concat(
-    [pd.DataFrame(r).assign(protocol=protocol) for protocol, r in rows.items()], ignore_index=True
+    [pd.DataFrame(r).assign(budget=b, protocol=p) for (b, p), r in rows.items()],
+    ignore_index=True,
 )
 write_csv(out_dir / "headline.csv", headline)
 with_result(headline)
@@ -111,9 +132,17 @@ with_result(headline)
 
 # %%
 metrics = headline_metrics(
-    rows, table, compared, params=params, runs=distill.runs, seeds=len(seeds)
+    rows,
+    table,
+    compared,
+    params=params,
+    runs=distill.runs,
+    seeds=len(seeds),
+    regime=regime_name(params.buffers),
 )
+metrics["regime_check"] = regime_check(reference, table)
 write_json(out_dir / "metrics.json", metrics)
+print(metrics["regime_check"])
 {k: metrics[k] for k in ("headline", "headline_equal") if k in metrics}
 
 # %% [markdown]

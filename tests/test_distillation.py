@@ -10,6 +10,7 @@ from pdd.analyses.distillation import (
     distillation_figure,
     published_distill_seconds,
     schedule_metrics,
+    stage_table,
     take_history,
 )
 from pdd.core.synthetic import SyntheticStage
@@ -23,6 +24,8 @@ def stage(number: int, lr: float) -> SyntheticStage:
         "history": history,
         "best_val": 40.0 + number,
         "best_iteration": 1,
+        "iterations": 2 if number == 1 else 1,
+        "still_improving": number == 2,
         "seconds": 3.5,
     }
     labels = torch.tensor([0, 0, 1, 1])
@@ -51,8 +54,14 @@ def test_metrics_keep_every_runs_seed_experts_and_stages():
         "lr": 0.02,
         "best_val": 42.0,
         "best_iteration": 1,
+        "iterations": 1,
+        "still_improving": True,
         "seconds": 3.5,
     }
+    table = stage_table(metrics)
+    assert table.still_improving.tolist() == [False, True] and set(table.run) == {1}
+    older = {"runs": [{"run": 0, "stages": [{"stage": 1, "seconds": 1.0}]}]}
+    assert stage_table(older).to_dict("records") == [{"run": 0, "stage": 1, "seconds": 1.0}]
     assert published_distill_seconds(metrics) == [sum(s["seconds"] for s in entry["stages"])]
 
 

@@ -17,7 +17,9 @@ from pdd.analyses.headline import (
     headline_metrics,
     headline_rows,
     schedule_labels,
+    set_names,
     total_ipc,
+    with_budget,
     with_result,
 )
 from pdd.config.context import recipe
@@ -26,7 +28,11 @@ from pdd.experiments import scoring
 from pdd.experiments.headline import score_schedules
 
 DISTILL = SimpleNamespace(
-    method="mtt", stages=2, ipc_per_stage=1, schedules=["progressive", "union"]
+    method="mtt",
+    stages=2,
+    ipc_per_stage=1,
+    schedules=["progressive", "union"],
+    paper_budget=["progressive"],
 )
 
 
@@ -44,13 +50,22 @@ def stage(seed: int, lr: float = 0.01) -> SyntheticStage:
     return SyntheticStage(images, torch.arange(3), lr)
 
 
-def test_schedule_labels_name_the_base_method_for_the_union():
+def test_schedule_labels_name_the_base_method_for_the_union_and_the_paper_budget():
     assert schedule_labels("dm") == {
         "union": "DM (union, one stage)",
         "sequential": "sequential stages",
         "progressive": "PDD (progressive)",
+        "sequential-paper": "sequential stages, paper budget",
+        "progressive-paper": "PDD (progressive), paper budget",
     }
     assert total_ipc(SimpleNamespace(stages=3, ipc_per_stage=5)) == 15
+
+
+def test_each_budget_names_its_sets_and_the_union_is_one_set_under_both():
+    assert set_names(DISTILL, "equal") == ["progressive", "union"]
+    assert set_names(DISTILL, "paper") == ["progressive-paper", "union"]
+    table = pd.DataFrame({"set": ["progressive-paper", "union", "progressive"]})
+    assert with_budget(table).budget.tolist() == ["paper", "equal", "equal"]
 
 
 def test_every_run_is_scored_under_both_protocols_every_recipe_and_from_scratch(tiny_context):
@@ -74,7 +89,12 @@ def test_every_run_is_scored_under_both_protocols_every_recipe_and_from_scratch(
 
 def summary_rows() -> pd.DataFrame:
     rows = []
-    for name, by_run in (("progressive", [80.0, 82.0, 81.0]), ("union", [79.0, 80.0, 80.5])):
+    runs = {
+        "progressive": [80.0, 82.0, 81.0],
+        "union": [79.0, 80.0, 80.5],
+        "progressive-paper": [81.0, 83.0, 82.0],
+    }
+    for name, by_run in runs.items():
         for protocol, shift in (("paper", 0.0), ("equal", -1.0)):
             for run, acc in enumerate(by_run):
                 for seed, noise in ((1, -0.5), (2, 0.5)):
@@ -122,19 +142,38 @@ def test_metrics_keep_both_tables_the_comparisons_and_the_gaps():
     table = protocols.summary(final)
     compared = protocols.comparisons(final, [("progressive", "union")])
     reference = {"test_mean": 90.0, "test_std": 0.2, "n": 6}
+    compared = pd.concat(
+        [
+            compared.assign(budget="equal"),
+            protocols.comparisons(final, [("progressive-paper", "union")]).assign(budget="paper"),
+        ]
+    )
+    reference = {"test_mean": 90.0, "test_std": 0.2, "n": 6}
     rows = {
-        protocol: headline_rows(
-            table, distill=DISTILL, random_real={}, reference=reference, protocol=protocol
+        (budget, protocol): headline_rows(
+            table,
+            distill=DISTILL,
+            random_real={},
+            reference=reference,
+            protocol=protocol,
+            budget=budget,
         )
+        for budget in ("equal", "paper")
         for protocol in scoring.PROTOCOLS
     }
-    metrics = headline_metrics(rows, table, compared, params=params(), runs=3, seeds=2)
+    metrics = headline_metrics(
+        rows, table, compared, params=params(), runs=3, seeds=2, regime="experts of 3 epochs"
+    )
     assert metrics["headline"]["PDD (progressive)"]["test_mean"] == pytest.approx(81.0)
     assert metrics["headline_equal"]["PDD (progressive)"]["test_mean"] == pytest.approx(80.0)
+    paper_budget = metrics["headline_by_budget"]["paper"]["paper"]
+    assert paper_budget["PDD (progressive), paper budget"]["test_mean"] == pytest.approx(82.0)
     assert metrics["pdd_minus_mtt"] == pytest.approx(1.1666667)
     assert metrics["pdd_minus_mtt_equal"] == pytest.approx(1.1666667)
+    assert metrics["pdd_minus_mtt_by_budget"]["paper"]["equal"] == pytest.approx(2.1666667)
     assert metrics["protocols"] == {"paper": {"stage_epochs": 1}, "equal": {"steps": 2}}
-    assert len(metrics["comparisons"]) == 2 and metrics["union_from_scratch"] == {}
+    assert len(metrics["comparisons"]) == 4 and metrics["union_from_scratch"] == {}
+    assert metrics["regime"] == "experts of 3 epochs"
 
 
 def test_with_result_formats_mean_and_std_to_two_decimals():

@@ -54,9 +54,7 @@ class FakeSetup:
     keep_learned: object = None
 
 
-def test_both_schedules_go_into_their_own_run_folders(
-    monkeypatch, tmp_path, capsys, tiny_context
-):
+def test_both_schedules_go_into_their_own_run_folders(monkeypatch, tmp_path, capsys, tiny_context):
     planned, saved = [], []
 
     def plan_schedule(params, ctx, *, schedule, experts, work_name, artifacts, run, **given):

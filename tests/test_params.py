@@ -84,7 +84,7 @@ def test_without_injection_the_notebook_reads_params_yaml(monkeypatch, capsys):
     assert params.distill == load_params(PARAMS_FILE).distill
     assert item.schedule == "progressive"
     assert ws.prepared == Path("data/prepared")
-    assert "syn_steps: 20" in capsys.readouterr().out  # the notebook shows every value
+    assert "syn_steps: 30" in capsys.readouterr().out  # the notebook shows every value
 
 
 def edit(path: str, value=None, *, delete: bool = False):

@@ -118,6 +118,17 @@ def test_the_transition_chains_stage_two_to_networks_trained_on_stage_one(expert
         assert not torch.equal(second.trajectories[k].params[0], expert.params[0])
 
 
+def test_transition_starts_keep_the_first_experts_through_the_transitions(experts, tmp_path):
+    recorder = Recorder()
+    setup = dataclasses.replace(setup_with(tiny_splits(), recorder), transition_starts=1)
+    run_schedule(Schedule("progressive", 2, 1), setup, experts, work=tmp_path)
+    first, second = recorder.tasks
+    assert len(first.trajectories) == 2  # stage 1 matches every expert of the run
+    assert len(second.starts) == len(second.trajectories) == 1  # the first one continues
+    full = distill("progressive", experts, tmp_path / "all").tasks[1]
+    assert torch.equal(second.starts[0], full.starts[0])  # the same transition for it
+
+
 def test_sequential_stages_ignore_the_earlier_ones(experts, tmp_path):
     recorder = distill("sequential", experts, tmp_path)
     first, second = recorder.tasks

@@ -1,6 +1,7 @@
-"""The per-schedule search of MTT settings: configuration 0 is the mtt section, the rest
-seeded draws from the grid; every configuration is valid when params load; the search
-scores on the validation split and never touches the test split."""
+"""The one search of MTT settings every schedule shares: configuration 0 is the mtt
+section, the rest seeded draws from the grid, the same for every schedule; every
+configuration is valid when params load; the search scores on the validation split and
+never touches the test split."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ import torch
 from pdd.config.params import ParamsError, load_params
 from pdd.core.buffers import ExpertConfig, generate_buffers
 from pdd.experiments.plan import Settings, distill_runs
-from pdd.experiments.search import candidates, search_schedule, searched_settings
+from pdd.experiments.search import (
+    candidates,
+    chosen_for,
+    search_schedules,
+    searched_settings,
+)
 from pdd.infra.io import write_json
 from pdd.methods.mtt import _batch_indices
 
@@ -68,8 +74,10 @@ def test_a_batch_larger_than_the_pool_takes_the_pool_once():
     assert [sorted(b.tolist()) for b in batches] == [[0, 1, 2, 3]] * 3
 
 
-def test_the_search_chooses_on_validation_without_the_test_split(tmp_path, tiny_context):
-    params = smoke()
+def test_every_schedule_is_scored_on_the_same_configurations_on_validation_only(
+    tmp_path, tiny_context
+):
+    params = smoke(**{"buffers.examples_per_epoch": None})  # the tiny split is smaller
     ctx = tiny_context(**SEARCH_CONTEXT, poisoned_test=True)
     experts = generate_buffers(
         ctx.make_model,
@@ -81,33 +89,55 @@ def test_the_search_chooses_on_validation_without_the_test_split(tmp_path, tiny_
         progress=False,
     )
     run = distill_runs(params)[0]
-    found = search_schedule(
-        params, ctx, schedule="union", experts=experts, artifacts=tmp_path, run=run
+    schedules = ["union", "progressive"]
+    found = search_schedules(
+        params, ctx, schedules=schedules, experts=experts, artifacts=tmp_path, run=run
     )
-    table = found.table
-    assert len(table) == params.tune.configs and table.chosen.sum() == 1
-    assert table.val_mean.notna().all() and torch.isfinite(torch.tensor(table.val_mean)).all()
-    best = table[table.chosen].iloc[0]
-    assert best.val_mean == table.val_mean.max()
-    assert found.settings.mtt.syn_steps == best.syn_steps
-    assert found.chosen["syn_steps"] == best.syn_steps
-    assert found.settings.mtt.iterations == params.mtt.iterations  # the runs' own budget
+    scores = found.scores
+    assert len(scores) == params.tune.configs * len(schedules)
+    by_schedule = [scores[scores.schedule == s].drop(columns=SCORED) for s in schedules]
+    assert by_schedule[0].reset_index(drop=True).equals(by_schedule[1].reset_index(drop=True))
+    assert torch.isfinite(torch.tensor(scores.val_mean.to_numpy())).all()
+    for schedule in schedules:
+        rows = scores[scores.schedule == schedule]
+        best = rows[rows.chosen]
+        assert len(best) == 1 and best.val_mean.iloc[0] == rows.val_mean.max()
+        assert found.chosen[schedule]["syn_steps"] == best.syn_steps.iloc[0]
+        settings = found.settings_for(schedule)
+        assert settings.mtt.syn_steps == best.syn_steps.iloc[0]
+        assert settings.mtt.iterations == params.mtt.iterations  # the runs' own budget
+
+    side_by_side = found.table()
+    assert len(side_by_side) == params.tune.configs
+    assert {"val_mean_union", "val_mean_progressive", "chosen_by"} <= set(side_by_side.columns)
+    assert sorted(" ".join(side_by_side.chosen_by).split()) == sorted(schedules)
 
     summary = found.summary(params.tune)
-    write_json(tmp_path / "published" / "metrics.json", {"search": summary})
-    assert searched_settings(params, tmp_path / "published") == found.settings
+    assert chosen_for({"search": summary}, "union") == found.chosen["union"]
+    with pytest.raises(ValueError, match="not 'sequential'"):
+        chosen_for({"search": summary}, "sequential")
+    write_json(
+        tmp_path / "published" / "metrics.json",
+        {"search": summary | {"chosen": found.chosen["union"]}},
+    )
+    assert searched_settings(params, tmp_path / "published") == found.settings_for("union")
+
+
+SCORED = ["schedule", "val_mean", "val_std", "distill_seconds", "chosen"]
 
 
 def test_no_grid_search_when_one_configuration_is_asked_for(tmp_path, tiny_context):
     params = smoke(**{"tune.configs": 1})
-    found = search_schedule(
+    found = search_schedules(
         params,
         tiny_context(**SEARCH_CONTEXT),
-        schedule="union",
+        schedules=["union"],
         experts=[],
         artifacts=tmp_path,
         run=None,
     )
-    assert found.table.empty and found.chosen == {} and found.settings == Settings.of(params)
+    assert found.scores.empty and found.chosen == {}
+    assert found.settings_for("union") == Settings.of(params)
+    assert chosen_for({"search": found.summary(params.tune)}, "union") == {}
     with pytest.raises(FileNotFoundError, match="run the distill stage"):
         searched_settings(params, tmp_path / "nothing")

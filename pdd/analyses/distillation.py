@@ -13,8 +13,9 @@ from matplotlib.figure import Figure
 
 from pdd.core.synthetic import SyntheticStage
 
-# What metrics.json keeps of each stage, besides its IPC and learned step size.
-STAGE_INFO = ("best_val", "best_iteration", "seconds")
+# What metrics.json keeps of each stage, besides its IPC and learned step size (sets
+# published before a key existed lack it: None).
+STAGE_INFO = ("best_val", "best_iteration", "iterations", "still_improving", "seconds")
 
 
 def take_history(stages: list[SyntheticStage]) -> pd.DataFrame:
@@ -28,7 +29,12 @@ def take_history(stages: list[SyntheticStage]) -> pd.DataFrame:
 def stage_rows(stages: list[SyntheticStage]) -> list[dict]:
     """Per stage of one run: its IPC, step size, selection and cost."""
     return [
-        {"stage": s.info["stage"], "ipc": s.ipc, "lr": s.lr, **{k: s.info[k] for k in STAGE_INFO}}
+        {
+            "stage": s.info["stage"],
+            "ipc": s.ipc,
+            "lr": s.lr,
+            **{k: s.info.get(k) for k in STAGE_INFO},
+        }
         for s in stages
     ]
 
@@ -48,6 +54,13 @@ def schedule_metrics(schedule: str, runs: Mapping[Any, list[SyntheticStage]]) ->
             for run, stages in runs.items()
         ],
     }
+
+
+def stage_table(metrics: dict) -> pd.DataFrame:
+    """One row per run and stage of a schedule's metrics.json, `still_improving` shown."""
+    return pd.DataFrame(
+        [{"run": run["run"], **stage} for run in metrics["runs"] for stage in run["stages"]]
+    )
 
 
 def published_distill_seconds(metrics: dict) -> list[float]:

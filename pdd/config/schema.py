@@ -64,6 +64,18 @@ class Params(Section):
                 f"+ mtt.expert_epochs ({needed})"
             )
         self._searchable_grid()
+        outside = sorted(set(self.distill.paper_budget) - set(self.distill.schedules))
+        if outside:
+            raise ValueError(
+                f"distill.paper_budget: {outside} not in distill.schedules {self.distill.schedules}"
+            )
+        if (self.distill.transition_starts or 0) > (
+            self.distill.experts_per_run or self.buffers.num_experts
+        ):
+            raise ValueError(
+                f"distill.transition_starts ({self.distill.transition_starts}) must be <= the "
+                "experts of a run (distill.experts_per_run)"
+            )
         if (self.distill.experts_per_run or 0) > self.buffers.num_experts:
             raise ValueError(
                 f"distill.experts_per_run ({self.distill.experts_per_run}) must be <= "

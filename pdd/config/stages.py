@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from pdd.config.budgets import PAPER_SUFFIX, split_budget
+
 if TYPE_CHECKING:
     from pdd.config.schema import Params
 
@@ -30,6 +32,7 @@ class Variant:
     name: str
     foreach: tuple[str, str] | None = None  # (section, key) of the list DVC expands
     item: Any = None  # the fixed item when there is no list
+    suffix: str = ""  # appended to each foreach item (distill_paper: progressive-paper)
 
 
 @dataclass(frozen=True)
@@ -106,26 +109,37 @@ STAGES: tuple[Stage, ...] = (
         ),
     ),
     Stage(
-        "distill",
-        "02_distill",
+        "search",
+        "01b_search",
         (*DISTILLING, "tune"),
         (PREPARED, BUFFERS),
+        list_keys=("distill.schedules",),
+        plots=(FIGURES, Plot("scores.csv", "config", "val_mean", "validation accuracy")),
+    ),
+    Stage(
+        "distill",
+        "02_distill",
+        DISTILLING,
+        (PREPARED, BUFFERS, "reports/search/metrics.json"),
         items={"schedule": "progressive"},
         item="schedule",
-        variants=(Variant("distill", foreach=("distill", "schedules")),),
+        variants=(
+            Variant("distill", foreach=("distill", "schedules")),
+            Variant("distill_paper", foreach=("distill", "paper_budget"), suffix=PAPER_SUFFIX),
+        ),
         plots=(FIGURES, Plot("history.csv", "iteration", "loss", "distillation loss")),
     ),
     Stage(
         "evaluate",
         "03_evaluate",
-        (*SHARED, "distill", "evaluate"),
+        (*SHARED, "buffers", "distill", "evaluate"),
         (
             PREPARED,
             "reports/baselines/metrics.json",
             "reports/buffers/metrics.json",
             "reports/distill",
         ),
-        list_keys=("distill.schedules",),
+        list_keys=("distill.schedules", "distill.paper_budget"),
         plots=(FIGURES, Plot("scores.csv", "images_per_class", "test_acc", "every network")),
     ),
     Stage(
@@ -263,7 +277,7 @@ def expanded(params: Params) -> list[tuple[str, Stage, Any]]:
                 continue
             section, key = variant.foreach
             runs += [
-                (f"{variant.name}@{item}", s, item)
+                (f"{variant.name}@{item}", s, f"{item}{variant.suffix}" if variant.suffix else item)
                 for item in getattr(getattr(params, section), key)
             ]
     return upstream_first(runs)
@@ -327,8 +341,11 @@ def check_items(stage: Stage, given: dict[str, Any]) -> dict[str, Any]:
         )
     chosen = stage.items | given
     value = chosen.get(stage.item)
-    if stage.name == "distill" and value not in SCHEDULES:
-        raise ParamsError(f"--item schedule={value!r}; allowed: {', '.join(SCHEDULES)}")
+    if stage.name == "distill" and split_budget(str(value))[0] not in SCHEDULES:
+        raise ParamsError(
+            f"--item schedule={value!r}; allowed: {', '.join(SCHEDULES)}, each optionally "
+            f"with {PAPER_SUFFIX!r} (the paper's budget)"
+        )
     if stage.name == "ablation_stages" and not _stage_count_or_split(value, STAGE_SPLIT):
         raise ParamsError(
             f"--item stages={value!r} must be a positive integer (P) or per-stage "

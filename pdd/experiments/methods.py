@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from pdd.config.schema import Params
 
 
-
 def distill_schedules(
     params: Params,
     ctx: Context,

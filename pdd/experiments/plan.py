@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from pdd.config.budgets import BUDGETS
 from pdd.config.context import Context, expert_config
 from pdd.config.distillers import MethodSection, build_distiller
 from pdd.config.sections.distill import METHOD_SECTIONS, Distill
@@ -91,6 +92,22 @@ class Settings:
         """The base method run for `iterations` per stage."""
         return self.varied(METHOD_SECTIONS[self.method], iterations=iterations)
 
+    def with_budget(self, budget: str) -> Settings:
+        """`equal`: as they are (the stages share stages x iterations); `paper`: every stage
+        gets the whole one-stage count, stages x iterations (the paper's runs)."""
+        if budget == "equal":
+            return self
+        if budget != "paper":
+            raise ValueError(f"unknown budget {budget!r}; allowed: {', '.join(BUDGETS)}")
+        return self.with_iterations(self.distill.stages * self.section.iterations)
+
+    def per_stage(self, stage_count: int) -> Settings:
+        """The settings one stage of a `stage_count`-stage schedule runs with: MTT's start
+        epochs narrowed to `mtt.stage_max_start()` when there are several stages."""
+        if self.method != "mtt" or stage_count == 1:
+            return self
+        return self.varied("mtt", max_start_epoch=self.mtt.stage_max_start())
+
 
 def plan_schedule(
     params: Params,
@@ -113,6 +130,7 @@ def plan_schedule(
     s = settings or Settings.of(params)
     d, buffers = s.distill, params.buffers
     plan = Schedule(schedule, d.stages, d.ipc_per_stage, tuple(stage_ipcs))
+    s = s.per_stage(len(plan.ipcs()))
     distiller = build_distiller(
         s.method,
         s.section,
@@ -138,6 +156,7 @@ def plan_schedule(
         select_nets=d.select_nets,
         augment=ctx.augment,
         seed=run.seed,
+        transition_starts=d.transition_starts,
     )
     key = {
         # uniform schedules keep the key (and resumable work) they had before stage_ipcs
@@ -146,6 +165,8 @@ def plan_schedule(
         "transition": transition_experts,
         "eval": ctx.eval_config,
         "select": selection,
+        # kept out of the key when unset, so runs of all starts keep their work folders
+        **({"transition_starts": d.transition_starts} if d.transition_starts else {}),
         "experts": [float(e.params.sum()) for e in experts],
         "seed": run.seed,
     }

@@ -67,6 +67,12 @@ class StageResult:
     best_iteration: int
     history: list[dict[str, float]] = field(default_factory=list)
     seconds: float = 0.0
+    iterations: int = 0  # the stage's whole count: a best snapshot there is still improving
+
+    @property
+    def still_improving(self) -> bool:
+        """The best validation snapshot is the last one: more iterations might help."""
+        return self.best_iteration == self.iterations
 
 
 class Distiller(Protocol):
@@ -188,6 +194,7 @@ def _optimise(
         best_iteration=int(state["best_iteration"]),
         history=state["history"],
         seconds=spent + time.perf_counter() - started,
+        iterations=config.iterations,
     )
 
 

@@ -167,7 +167,7 @@ def _plots(stage: Stage, item: Any) -> list[Any]:
 
 
 def dvc_stage(stage: Stage, variant: Variant) -> dict[str, Any]:
-    item = "${item}" if variant.foreach else variant.item
+    item = "${item}" + variant.suffix if variant.foreach else variant.item
     body = {
         "cmd": stage.command(item),
         "deps": [*code_deps(stage), *stage.inputs],

@@ -118,6 +118,8 @@ def _distill_stages(
                     "method": method.name,
                     "best_val": result.best_val,
                     "best_iteration": result.best_iteration,
+                    "iterations": result.iterations,
+                    "still_improving": result.still_improving,
                     "seconds": result.seconds,
                     "real_examples": len(real.train_y),
                     "history": result.history,
@@ -126,6 +128,7 @@ def _distill_stages(
             )
         )
         if schedule.name == "progressive" and index + 1 < schedule.stages:
+            starts = starts[: setup.transition_starts]  # None keeps them all
             starts, trajectories, real = transition(
                 setup, stages, starts, index, work, method.needs_trajectories
             )
@@ -140,5 +143,3 @@ def init_stage(data: Splits, ipc: int, factor: int, seed: int) -> tuple[Tensor, 
     """Real images of every class; multi-formation packs factor² of them per stored image."""
     images, labels = real_init(data, ipc * factor * factor, seed)
     return encode_from_real(images, factor), labels[:: factor * factor].clone()
-
-

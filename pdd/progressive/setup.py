@@ -40,6 +40,9 @@ class StageSetup:
     # every transition network (trained on the union so far) classifies correctly are kept
     # only with this probability (the official MTT code: 0.2); None: off.
     keep_learned: float | None = None
+    # PDD: how many of the run's experts continue through the transitions (the first
+    # ones); each later stage matches that many trajectories. None: every expert.
+    transition_starts: int | None = None
 
     def real_data(self, stage_index: int) -> Splits:
         """The training split stage `stage_index` (0-based) learns from."""

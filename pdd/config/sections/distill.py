@@ -28,17 +28,36 @@ class Distill(Section):
     select_nets: int = Field(ge=1)
     select_epochs: int = Field(ge=1)
     transition_epochs: int = Field(ge=1)
+    transition_starts: int | None = Field(
+        None,
+        ge=1,
+        description="PDD: experts whose starts continue through the transitions "
+        "(the run's first ones); null: all of the run's experts",
+    )
+    paper_budget: list[Literal[SCHEDULES]] = Field(
+        default_factory=list,
+        description="schedules also distilled under the paper's budget: every stage the "
+        "one-stage iteration count (distill@<schedule>-paper)",
+    )
 
-    @field_validator("schedules")
+    @field_validator("schedules", "paper_budget")
     @classmethod
     def _distinct(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):  # DVC's foreach needs one stage per schedule
             raise ValueError(f"schedules must be distinct, got {value}")
         return value
 
+    @field_validator("paper_budget")
+    @classmethod
+    def _staged(cls, value: list[str]) -> list[str]:
+        if "union" in value:  # one stage: its paper budget is its equal one
+            raise ValueError("paper_budget: the union's paper budget is its equal one; drop it")
+        return value
+
 
 # The params section that holds each base method's own settings.
 METHOD_SECTIONS = {"mtt": "mtt", "dc": "matching", "dsa": "matching", "idc": "matching", "dm": "dm"}
+
 
 def method_section(params: Any) -> Any:
     """The section of the base method `params.distill.method` names (`params.mtt`, ...)."""

@@ -22,6 +22,19 @@ class MTT(Section):
     lr_img: float = Field(gt=0)
     lr_lr: float = Field(ge=0)
     unroll: Literal[UNROLLS] = Field(description="graph | adjoint: how MTT differentiates")
+    stage_start_share: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description="a stage of a P > 1 schedule draws its start from the "
+        "first round(M x share) epochs (at least 1)",
+    )
+
+    def stage_max_start(self) -> int:
+        """M for one stage of a schedule of several stages: PDD matches each stage to a
+        shorter stretch of training than MTT alone (the paper's CIFAR-10 IPC 10 recipe: M
+        20 alone, 5 per stage, a share of 0.25)."""
+        return max(1, round(self.max_start_epoch * self.stage_start_share))
 
 
 # The keys a search may vary (tune.grid names a subset).
