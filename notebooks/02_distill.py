@@ -35,8 +35,10 @@
 # The best snapshot of each stage is chosen on the **validation split**; a stage whose best
 # snapshot is its last is marked *still improving*. Writes
 # `artifacts/distill/<schedule>[-paper]/run<r>/`: `stage_k.pt` (+ PNG grid) and
-# `manifest.json`; and beside them `history.csv`, `stages.csv` (every run's stages) and
-# `metrics.json` (the search's winner; every run's stages, seed and experts).
+# `manifest.json`; and beside them `history.csv`, `stages.csv` (every run's stages),
+# `mechanism.csv` and `mechanism_windows.csv` (the mechanism check), `metrics.json` (the
+# search's winner; every run's stages, seed and experts; which stages learned) and
+# `figures/distillation`, `figures/mechanism`.
 
 # %%
 import pandas as pd
@@ -47,9 +49,11 @@ from pdd.analyses.distillation import (
     stage_table,
     take_history,
 )
+from pdd.analyses.mechanism import mechanism_figure, mechanism_summary, stage_verdicts
 from pdd.config.budgets import split_budget
 from pdd.config.context import context_from
 from pdd.core.buffers import load_buffers
+from pdd.experiments.mechanism import check_schedule
 from pdd.experiments.plan import Settings, distill_runs
 from pdd.experiments.runs import distill_schedule
 from pdd.experiments.search import chosen_for
@@ -99,15 +103,46 @@ results = distill_schedule(
     settings=settings,
 )
 
+# %% [markdown]
+# ## The mechanism check: did each stage's student learn?
+# For `distill.mechanism_windows` windows of every run's stages: where the window sits
+# (validation accuracy of its start and end; its trajectory's start is the transition
+# network for PDD's later stages), the student's final matching loss against the floor
+# (two real-data runs from the same start, other batch orders) and 1 (no move), how far
+# it moved against the window and the new images' share of its push.
+
+# %%
+checks = check_schedule(
+    params,
+    ctx,
+    schedule=schedule,
+    distilled=results,
+    experts=experts,
+    artifacts=ws.artifacts,
+    work_name=f"distill-{schedule}",
+    settings=settings,
+)
+write_csv(out_dir / "mechanism_windows.csv", checks)
+
 # %%
 histories = [take_history(stages).assign(run=run.index) for run, stages in results.items()]
 history = pd.concat(histories, ignore_index=True)
 write_csv(out_dir / "history.csv", history)
-metrics = {**schedule_metrics(schedule, results), "budget": budget, "search": search}
+search_record = {**search, "chosen": chosen}  # this schedule's winner (later stages read it)
+metrics = {**schedule_metrics(schedule, results), "budget": budget, "search": search_record}
 write_json(out_dir / "metrics.json", metrics)
 stages = stage_table(metrics)
 write_csv(out_dir / "stages.csv", stages)
 stages
+
+# %%
+verdicts = stage_verdicts(checks, stages)
+write_csv(out_dir / "mechanism.csv", verdicts)
+metrics["mechanism"] = mechanism_summary(verdicts)
+write_json(out_dir / "metrics.json", metrics)
+plots.apply_theme()
+plots.save(mechanism_figure(verdicts, item.schedule), out_dir / "figures" / "mechanism")
+verdicts
 
 # %% [markdown]
 # ## Matching loss and validation accuracy during distillation (mean over runs)

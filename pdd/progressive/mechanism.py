@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from statistics import fmean
 
 import torch
@@ -31,8 +32,11 @@ from pdd.core.synthetic import SyntheticStage, union
 from pdd.core.train import evaluate, train_classifier
 from pdd.core.trajectory import Trajectory, flatten_params, load_flat, unflatten
 from pdd.data.tensors import Splits
+from pdd.infra import checkpoint
 from pdd.infra.runtime import derive_seed
+from pdd.infra.workers import parallel_map
 from pdd.methods.mtt import MTTConfig, _batch_indices
+from pdd.progressive.transition import tensor_fingerprint
 
 # The one rule: a stage learned when its final matching loss closes at least half of the
 # distance from 1 (a student that does not move) to the floor (the expert's own noise).
@@ -178,6 +182,50 @@ def loss_floor(
     return normalised_distance(flatten_params(model), start, target)
 
 
+def window_floor(
+    make_model: Callable[[int], nn.Module],
+    trajectory: Trajectory,
+    start_epoch: int,
+    expert_epochs: int,
+    data: Splits,
+    expert_config: ExpertConfig,
+    *,
+    augment: DiffAugment | None,
+    cache: Path | None = None,
+) -> float:
+    """The window's floor, seeded by the window alone (the trajectory's seed), so a window
+    that several schedules, runs or budgets inspect has one floor; kept in `cache` (a
+    folder; None: none) under a fingerprint of the window, the data and the settings, since
+    each costs E epochs of training."""
+    seed = derive_seed(trajectory.seed, "floor")
+    path = None
+    if cache is not None:
+        ends = [trajectory.params[start_epoch], trajectory.params[start_epoch + expert_epochs]]
+        settings = (
+            trajectory.seed,
+            start_epoch,
+            expert_epochs,
+            expert_config,
+            augment_key(augment),
+        )
+        key = tensor_fingerprint([*ends, data.train_y], repr((settings, data.train_x.shape)))
+        path = Path(cache) / f"floor-{key[:16]}.pt"
+        saved = checkpoint.load_or_none(path)
+        if saved is not None:
+            return float(saved["floor"])
+    floor = loss_floor(
+        make_model, trajectory, start_epoch, expert_epochs, data, expert_config,
+        seed=seed, augment=augment,
+    )  # fmt: skip
+    if path is not None:
+        checkpoint.save({"floor": floor}, path)  # exact: a cached floor equals a fresh one
+    return floor
+
+
+def augment_key(augment: DiffAugment | None) -> str:
+    return "none" if augment is None else repr(augment.config)
+
+
 def window_accuracy(
     make_model: Callable[[int], nn.Module], trajectory: Trajectory, epoch: int, x: Tensor, y: Tensor
 ) -> float:
@@ -233,25 +281,28 @@ def stage_check(
     *,
     augment: DiffAugment | None,
     seed: int,
+    cache: Path | None = None,
 ) -> list[dict[str, object]]:
     """One row per window (see `window_row`), each carrying the stage's `final_loss` and
     whether it `learned` by LEARNED_RULE against the mean floor of the windows. `data`: the
     real data the stage's trajectories trained on (its validation split scores τ_t)."""
-    rows = [
-        window_row(
+
+    def row(k: int) -> dict[str, object]:
+        return window_row(
             student,
             trajectories,
             k,
-            window,
+            windows[k],
             data,
             expert_config,
             make_model,
             config,
             augment=augment,
             seed=derive_seed(seed, "window", k),
+            cache=cache,
         )
-        for k, window in enumerate(windows)
-    ]
+
+    rows = parallel_map(row, range(len(windows)))  # each floor trains E epochs: spread them
     final = final_loss(student.history)
     verdict = learned(final, fmean(row["floor"] for row in rows))
     return [{**row, "final_loss": final, "learned": verdict} for row in rows]
@@ -269,6 +320,7 @@ def window_row(
     *,
     augment: DiffAugment | None,
     seed: int,
+    cache: Path | None = None,
 ) -> dict[str, object]:
     """Window `index` = (expert, start epoch t): the accuracies of τ_t and τ_{t+E}, the
     stage's student on it, and the floor of a rerun of the expert's epochs."""
@@ -282,9 +334,9 @@ def window_row(
         student.lr, syn_steps=config.syn_steps, expert_epochs=config.expert_epochs,
         batch_syn=config.batch_syn, augment=augment, seed=derive_seed(seed, "student"),
     )  # fmt: skip
-    floor = loss_floor(
+    floor = window_floor(
         make_model, trajectory, start, config.expert_epochs, data, expert_config,
-        seed=derive_seed(seed, "floor"), augment=augment,
+        augment=augment, cache=cache,
     )  # fmt: skip
     start_acc, end_acc = (
         window_accuracy(make_model, trajectory, epoch, data.val_x, data.val_y)

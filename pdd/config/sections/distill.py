@@ -34,6 +34,9 @@ class Distill(Section):
         description="PDD: experts whose starts continue through the transitions "
         "(the run's first ones); null: all of the run's experts",
     )
+    mechanism_windows: int = Field(
+        0, ge=0, description="windows per run and stage the mechanism check inspects (0: none)"
+    )
     paper_budget: list[Literal[SCHEDULES]] = Field(
         default_factory=list,
         description="schedules also distilled under the paper's budget: every stage the "
