@@ -101,7 +101,48 @@ def test_one_row_per_claim_from_its_equal_protocol_rows(tmp_path):
     stages = summary.set_index("claim").loc[claims.CLAIMS["stages"]]
     assert stages.fair.startswith("P=2 − P=1: +1.00 [")
     page = claims.markdown(summary)
-    assert "| PDD + MTT beats MTT at equal total IPC | **inconclusive** |" in page
+    first_regime = "experts of 10 epochs x 6,000 images"  # nothing published says otherwise
+    assert f"| PDD + MTT beats MTT at equal total IPC | {first_regime} | **inconclusive** |" in page
+
+
+def test_the_paper_budget_is_shown_beside_the_equal_one_that_decides(tmp_path):
+    published(tmp_path)
+    metrics = json.loads((tmp_path / "evaluate" / "metrics.json").read_text())
+    metrics["regime"] = "experts of 30 full epochs"
+    for entry in metrics["comparisons"]:
+        entry["budget"] = "equal"
+    paper = comparison("progressive-paper − union", "equal", 2.0, 1.0, 3.0)
+    metrics["comparisons"].append({**paper, "budget": "paper"})
+    write(tmp_path / "evaluate" / "metrics.json", metrics)
+    table = claims.claims_table(tmp_path, PARAMS)
+    headline = table[table.claim == claims.CLAIMS["pdd_mtt"]]
+    assert set(headline.regime) == {"experts of 30 full epochs"}
+    assert headline.set_index("budget").loc["paper", "comparison"] == "PDD − MTT (union)"
+    row = claims.overall(table).set_index("claim").loc[claims.CLAIMS["pdd_mtt"]]
+    assert row.verdict == "inconclusive"  # the equal budget decides, not the paper's +2
+    assert row.paper_budget == "+2.00 [+1.00, +3.00]"
+
+
+def test_an_earlier_regime_keeps_its_rows_beside_the_live_ones(tmp_path):
+    published(tmp_path)
+    metrics = json.loads((tmp_path / "evaluate" / "metrics.json").read_text())
+    write(
+        tmp_path / "evaluate" / "metrics.json", {**metrics, "regime": "experts of 30 full epochs"}
+    )
+    earlier = claims.claims_table(tmp_path, PARAMS).assign(regime="an earlier regime")
+    write(tmp_path / "regimes" / "earlier" / "claims.csv", earlier)
+    table = claims.claims_table(tmp_path, PARAMS)
+    headline = table[table.claim == claims.CLAIMS["pdd_mtt"]]
+    assert set(headline.regime) == {"experts of 30 full epochs", "an earlier regime"}
+    summary = claims.overall(table)
+    assert len(summary[summary.claim == claims.CLAIMS["pdd_mtt"]]) == 2  # one row per regime
+    # a live regime of the same name replaces the kept rows rather than doubling them
+    write(
+        tmp_path / "regimes" / "earlier" / "claims.csv",
+        earlier.assign(regime="experts of 30 full epochs"),
+    )
+    again = claims.claims_table(tmp_path, PARAMS)
+    assert len(again) == len(table) - len(earlier)
 
 
 def test_nothing_published_gives_no_rows(tmp_path):

@@ -34,3 +34,26 @@ def test_the_check_compares_the_experts_with_the_best_set():
     assert check["gap"] == 5.5 and check["holds"]
     assert not regime_check({"test_mean": 89.0}, table(best=84.5))["holds"]  # 4.5 points
     assert not regime_check({"test_mean": 87.5}, table(best=70.0))["holds"]  # below 88
+
+
+def test_the_headline_gap_is_tabled_and_drawn_per_regime_budget_and_protocol():
+    from pdd.analyses.regimes import pdd_gap_by_regime, regime_figure
+
+    rows = pd.DataFrame(
+        [
+            {"claim": claim, "regime": regime, "budget": budget, "protocol": protocol,
+             "recipe": recipe, "delta": 1.0, "ci_low": 0.5, "ci_high": 1.5, "runs": 3,
+             "verdict": "reproduced"}
+            for claim in ("PDD + MTT beats MTT", "other")
+            for regime in ("first", "second")
+            for budget in ("equal", "paper")
+            for protocol in ("equal", "paper")
+            for recipe in ("default", "shift")
+        ]
+    )  # fmt: skip
+    gaps = pdd_gap_by_regime(rows, "PDD + MTT beats MTT")
+    assert len(gaps) == 2 * 2 * 2 and set(gaps.columns) >= {"regime", "budget", "protocol"}
+    fig = regime_figure(gaps)
+    labels = [tick.get_text() for tick in fig.axes[0].get_yticklabels()]
+    assert labels == ["first\nequal budget", "first\npaper budget", "second\nequal budget",
+                      "second\npaper budget"]  # fmt: skip

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from pdd.analyses.paired import MIN_RUNS, Paired, combined, paired_difference, verdict
+from pdd.analyses.regimes import FIRST_REGIME
 from pdd.infra.io import read_json
 
 if TYPE_CHECKING:
@@ -31,7 +32,9 @@ KEEP_MARGIN = 0.5  # points: "keeps accuracy" means no worse than this
 TARGET_SHARE = 0.9  # the paper: a small fraction of the data reaches 90 % of full data
 COLUMNS = (
     "claim",
+    "regime",  # the experts' training the verdict holds for (pdd.analyses.regimes)
     "comparison",
+    "budget",  # distillation budget: equal (the stages share one count) or paper
     "protocol",
     "recipe",
     "delta",
@@ -57,8 +60,10 @@ CLAIMS = {
 
 
 def claims_table(reports: Path, params: Params) -> pd.DataFrame:
-    """Every published comparison behind a claim, with its verdict; claims whose stages
-    are not published yet have no rows."""
+    """Every published comparison behind a claim, with its verdict, regime and budget;
+    claims whose stages are not published yet have no rows. Earlier regimes' rows
+    (`reports/regimes/<name>/claims.csv`) follow, unless the live stages are of that
+    regime themselves."""
     rows = [
         *_headline(reports),
         *_methods(reports, params.methods.names),
@@ -67,7 +72,32 @@ def claims_table(reports: Path, params: Params) -> pd.DataFrame:
         *_cross_arch(reports, params.distill.method),
         *_scaling(reports),
     ]
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    live = pd.DataFrame(rows, columns=list(COLUMNS))
+    earlier = [
+        table for table in _earlier_regimes(reports) if not set(table.regime) & set(live.regime)
+    ]
+    return pd.concat([live, *earlier], ignore_index=True) if earlier else live
+
+
+def _earlier_regimes(reports: Path) -> list[pd.DataFrame]:
+    """The claims kept from earlier regimes, one table each."""
+    folder = reports / "regimes"
+    paths = sorted(folder.glob("*/claims.csv")) if folder.is_dir() else []
+    return [pd.read_csv(path)[list(COLUMNS)] for path in paths]
+
+
+def regime_of(metrics: dict) -> str:
+    """The regime a stage's metrics were produced in (published before it was recorded:
+    the first)."""
+    return metrics.get("regime", FIRST_REGIME)
+
+
+def folder_regime(folder: Path) -> str:
+    """The regime of a published stage folder: its metrics.json's, or its first item's."""
+    for path in [folder / "metrics.json", *sorted(folder.glob("*/metrics.json"))]:
+        if path.is_file():
+            return regime_of(read_json(path))
+    return FIRST_REGIME
 
 
 def overall(table: pd.DataFrame) -> pd.DataFrame:
@@ -75,8 +105,11 @@ def overall(table: pd.DataFrame) -> pd.DataFrame:
     the budget-fair interval (`FAIR` protocols', or the stage's only protocol's) beside
     the paper protocol's, default recipe."""
     rows = []
-    for claim, group in table.groupby("claim", sort=False):
+    for (claim, regime), group in table.groupby(["claim", "regime"], sort=False):
         group = group[group.role == "verdict"]
+        paper_budget = group[group.budget == "paper"]
+        equal = group[group.budget == "equal"]
+        group = equal if len(equal) else group  # the equal budget decides (docs/evidence.md)
         enough = group[group.runs >= MIN_RUNS]  # a comparison of fewer runs cannot decide
         group = enough if len(enough) else group
         fair = group[group.protocol.isin(FAIR)]
@@ -86,10 +119,12 @@ def overall(table: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "claim": claim,
+                "regime": regime,
                 "verdict": combined(by_comparison),
                 "comparisons": "; ".join(dict.fromkeys(group.comparison)),
                 "fair": _cell(chosen),
                 "paper": _cell(group[group.protocol == "paper"]) if len(fair) else "",
+                "paper_budget": _cell(paper_budget[paper_budget.protocol.isin(FAIR)]),
                 "runs": int(group.runs.min()),
             }
         )
@@ -113,24 +148,27 @@ def _cell(rows: pd.DataFrame) -> str:
 def markdown(summary: pd.DataFrame) -> str:
     """The claims as a markdown table (differences in points, default recipe, 95 % CI)."""
     lines = [
-        "| claim | verdict | equal budget: Δ [95 % CI] | paper protocol: Δ [95 % CI] | runs |",
-        "|---|---|---|---|---|",
+        "| claim | regime | verdict | equal steps: Δ [95 % CI] | paper protocol: Δ [95 % CI] "
+        "| paper distillation budget, equal steps: Δ [95 % CI] | runs |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in summary.itertuples():
         lines.append(
-            f"| {row.claim} | **{row.verdict}** | {row.fair or '—'} | {row.paper or '—'} "
-            f"| {row.runs} |"
+            f"| {row.claim} | {row.regime} | **{row.verdict}** | {row.fair or '—'} "
+            f"| {row.paper or '—'} | {row.paper_budget or '—'} | {row.runs} |"
         )
     return "\n".join(lines) + "\n"
 
 
 def _row(
     claim: str, comparison: str, protocol: str, recipe: str, paired: Paired, threshold: float,
-    source: str, role: str = "verdict",
+    source: str, role: str = "verdict", *, regime: str = FIRST_REGIME, budget: str = "equal",
 ) -> dict[str, Any]:  # fmt: skip
     return {
         "claim": claim,
+        "regime": regime,
         "comparison": comparison,
+        "budget": budget,
         "protocol": protocol,
         "recipe": recipe,
         **paired.row(),
@@ -156,6 +194,8 @@ def _compared_rows(claim: str, metrics: dict, source: str, names: dict[str, str]
             Paired(**fields),
             0.0,
             source,
+            regime=regime_of(metrics),
+            budget=entry.get("budget", "equal"),
         )
 
 
@@ -166,13 +206,22 @@ def _headline(reports: Path) -> Iterator:
     metrics = read_json(path)
     source = "reports/evaluate"
     yield from _compared_rows(
-        CLAIMS["pdd_mtt"], metrics, source, {"progressive − union": "PDD − MTT (union)"}
+        CLAIMS["pdd_mtt"],
+        metrics,
+        source,
+        {
+            "progressive − union": "PDD − MTT (union)",
+            "progressive-paper − union": "PDD − MTT (union)",
+        },
     )
     yield from _compared_rows(
         CLAIMS["progressive_sequential"],
         metrics,
         source,
-        {"progressive − sequential": "progressive − sequential"},
+        {
+            "progressive − sequential": "progressive − sequential",
+            "progressive-paper − sequential-paper": "progressive − sequential",
+        },
     )
 
 
@@ -201,12 +250,15 @@ def _paired_finals(
     threshold: float,
     source: str,
     role: str = "verdict",
+    regime: str = FIRST_REGIME,
 ) -> Iterator:
     for (protocol, recipe), group_a in a.groupby(["protocol", "recipe"], sort=False):
         group_b = b[(b.protocol == protocol) & (b.recipe == recipe)]
         if len(group_b):
             paired = paired_difference(group_a, group_b)
-            yield _row(claim, comparison, protocol, recipe, paired, threshold, source, role)
+            yield _row(
+                claim, comparison, protocol, recipe, paired, threshold, source, role, regime=regime
+            )
 
 
 def _stage_counts(reports: Path, counts: list[int]) -> Iterator:
@@ -228,6 +280,7 @@ def _stage_counts(reports: Path, counts: list[int]) -> Iterator:
             0.0,
             "reports/ablation_stages",
             role,
+            folder_regime(reports / "ablation_stages"),
         )
 
 
@@ -245,6 +298,7 @@ def _easy_drop(reports: Path, rates: list[float]) -> Iterator:
                 base,
                 -KEEP_MARGIN,
                 "reports/easy_drop",
+                regime=folder_regime(reports / "easy_drop"),
             )
 
 
@@ -265,6 +319,7 @@ def _cross_arch(reports: Path, method: str) -> Iterator:
                 paired,
                 0.0,
                 "reports/cross_arch",
+                regime=folder_regime(reports / "cross_arch"),
             )
 
 
@@ -276,5 +331,11 @@ def _scaling(reports: Path) -> Iterator:
     full = read_json(folder / "metrics.json")["full_data"]["test_acc"]
     target = rows.assign(test_acc=TARGET_SHARE * full)
     yield from _paired_finals(
-        CLAIMS["scaling"], "grown PDD set − 90 % of full data", rows, target, 0.0, "reports/scaling"
+        CLAIMS["scaling"],
+        "grown PDD set − 90 % of full data",
+        rows,
+        target,
+        0.0,
+        "reports/scaling",
+        regime=folder_regime(folder),
     )

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.figure import Figure
 
 from pdd.config.sections.buffers import Buffers
 
@@ -45,3 +47,31 @@ def regime_check(reference: dict[str, Any], table: pd.DataFrame) -> dict[str, An
         "holds": experts >= EXPERTS_FLOOR and experts - best.test_mean >= EXPERTS_MARGIN,
         "rule": f"experts >= {EXPERTS_FLOOR} % and >= {EXPERTS_MARGIN} points above the best set",
     }
+
+
+def pdd_gap_by_regime(claim_rows: pd.DataFrame, claim: str) -> pd.DataFrame:
+    """PDD − the base method alone (the claims table's rows of `claim`, default recipe):
+    one row per regime, distillation budget and evaluation protocol, with its paired 95 %
+    interval and verdict."""
+    rows = claim_rows[(claim_rows.claim == claim) & (claim_rows.recipe == "default")]
+    columns = ["regime", "budget", "protocol", "delta", "ci_low", "ci_high", "runs", "verdict"]
+    return rows[columns].reset_index(drop=True)
+
+
+def regime_figure(gaps: pd.DataFrame) -> Figure:
+    """PDD − MTT with its 95 % interval, one line per regime and distillation budget, one
+    marker per evaluation protocol; the dashed line: no difference."""
+    labels = [f"{r.regime}\n{r.budget} budget" for r in gaps.itertuples()]
+    order = list(dict.fromkeys(labels))
+    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.7 * len(order)), layout="constrained")
+    for offset, protocol, marker in ((-0.12, "equal", "o"), (0.12, "paper", "s")):
+        chosen = gaps[gaps.protocol == protocol]
+        y = [order.index(labels[i]) + offset for i in chosen.index]
+        err = [chosen.delta - chosen.ci_low, chosen.ci_high - chosen.delta]
+        ax.errorbar(chosen.delta, y, xerr=err, fmt=marker, capsize=3, label=f"{protocol} protocol")
+    ax.axvline(0.0, color="grey", linestyle="--", linewidth=0.8)
+    ax.set_yticks(range(len(order)), order)
+    ax.invert_yaxis()
+    ax.set(xlabel="PDD − MTT (points, paired 95 % interval over runs)")
+    ax.legend(fontsize="small")
+    return fig
