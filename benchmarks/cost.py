@@ -37,7 +37,9 @@ def cost_rows(pilot: dict[str, Any], earlier: pd.DataFrame | None = None) -> lis
     stages, runs = distill["stages"], distill["runs"]
     per_iteration = {int(k): v for k, v in rates["iteration_s"].items()}
     grid_mean = fmean(per_iteration.values()) / per_iteration.get(mtt["syn_steps"], 1.0)
-    share = tune["iterations"] / mtt["iterations"]  # a search configuration's iterations
+    piloted = pilot.get("iterations_per_stage", mtt["iterations"])
+    share = tune["iterations"] / piloted  # a search configuration's iterations
+    full = mtt["iterations"] / piloted  # the runs' iterations
     transitions = phase(pdd, "transition")
     rows = [
         _row(
@@ -72,8 +74,8 @@ def cost_rows(pilot: dict[str, Any], earlier: pd.DataFrame | None = None) -> lis
                 _row(
                     f"{prefix}@{schedule}",
                     f"{runs} runs, {budget} budget",
-                    distillation=runs * scale * phase(source, "distillation"),
-                    validation=runs * scale * phase(source, "validation"),
+                    distillation=runs * scale * full * phase(source, "distillation"),
+                    validation=runs * scale * full * phase(source, "validation"),
                     transition=runs * transitions if schedule == "progressive" else 0.0,
                     mechanism=runs * source["mechanism_minutes"],
                 )

@@ -3,7 +3,10 @@ distilled with the `mtt` section's own settings (the shared search's configurati
 the published experts, each followed by the mechanism check, with their measured minutes
 per phase; then the rates the cost table of the whole default run needs.
 
-    python -m benchmarks.pilot --out reports/pilot
+    python -m benchmarks.pilot --out reports/pilot [--iterations 60]
+
+`--iterations`: per stage (default: the `mtt` section's); the cost table scales the
+distillation and validation minutes to the section's count.
 
 Needs `artifacts/buffers` (dvc repro -s buffers). Resumable: the runs keep their state in
 `artifacts/work/pilot-<schedule>-run0-*`. Nothing here chooses anything: the pilot's sets
@@ -44,10 +47,10 @@ from pdd.progressive.setup import real_init
 PROBE_ITERATIONS = 5
 
 
-def pilot_schedule(params, ctx, experts, run, schedule: str) -> dict[str, Any]:
-    """Run 0 of `schedule` and its mechanism check: minutes per phase, every stage's
-    selection (still improving?) and which stages learned."""
-    settings = Settings.of(params)
+def pilot_schedule(params, ctx, experts, run, schedule: str, iterations: int) -> dict[str, Any]:
+    """Run 0 of `schedule` at `iterations` per stage and its mechanism check: minutes per
+    phase, every stage's selection (still improving?) and which stages learned."""
+    settings = Settings.of(params).with_iterations(iterations)
     common = {"experts": experts, "artifacts": ROOT / "artifacts", "work_name": f"pilot-{schedule}"}
     phases.reset()
     started = time.perf_counter()
@@ -119,13 +122,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "pilot")
     parser.add_argument("--schedules", nargs="+", default=["union", "progressive"])
+    parser.add_argument("--iterations", type=int, default=None, help="per stage")
     args = parser.parse_args(argv)
     params = load_params(ROOT / "params.yaml", profile="default")
+    iterations = args.iterations or params.mtt.iterations
     ctx = context_from(params, ROOT / "data" / "prepared")
     experts = load_buffers(ROOT / "artifacts" / "buffers", params.buffers.num_experts)
     run = distill_runs(params, count=1)[0]
     started = datetime.now(UTC).isoformat(timespec="minutes")
-    schedules = {s: pilot_schedule(params, ctx, experts, run, s) for s in args.schedules}
+    schedules = {
+        s: pilot_schedule(params, ctx, experts, run, s, iterations) for s in args.schedules
+    }
     union_sets = schedules.get("union", next(iter(schedules.values())))["sets"]
     rates = {
         "iteration_s": {
@@ -148,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             "mtt": params.mtt.model_dump(),
             "tune": params.tune.model_dump(),
         },
+        "iterations_per_stage": iterations,
         "schedules": schedules,
         "rates": rates,
     }

@@ -81,7 +81,10 @@ print([run.experts for run in runs])
 # ## This schedule's settings: the shared search's winner, under this budget
 
 # %%
-search = read_json(ws.reports / "search" / "metrics.json")["search"]
+published_search = ws.reports / "search" / "metrics.json"
+if not published_search.is_file():
+    raise FileNotFoundError(f"{published_search}: run the search stage first (dvc repro -s search)")
+search = read_json(published_search)["search"]
 chosen = chosen_for({"search": search}, schedule)
 settings = Settings.of(params).varied("mtt", **chosen).with_budget(budget)
 print(f"chosen: {chosen or 'the mtt section (no search)'}")

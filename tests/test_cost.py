@@ -56,6 +56,14 @@ def test_each_stage_scales_run_0_to_its_runs_iterations_and_budget():
     assert search["transition"] == 8 * 20
 
 
+def test_a_shorter_pilot_is_scaled_to_the_runs_iterations():
+    short = {**pilot(), "iterations_per_stage": 50}
+    rows = {row["stage"]: row for row in cost_rows(short)}
+    assert rows["distill@union"]["distillation"] == 3 * 10 * 3  # 150 / 50
+    assert rows["distill@progressive"]["transition"] == 60.0  # transitions do not scale
+    assert rows["search"]["distillation"] == pytest.approx(8 * 30 * 0.6)
+
+
 def test_the_evaluation_scales_by_its_sets_and_later_stages_keep_their_minutes():
     earlier = pd.DataFrame(
         {"stage": ["evaluate", "methods@dm", "buffers"], "minutes": [30.0, 50.0, 1.0]}

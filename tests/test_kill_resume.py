@@ -37,6 +37,7 @@ DISTILL += ["--set", "tune.configs=1", "--set", "distill.checkpoint_every=2"]
 DISTILL += ["--set", "distill.eval_every=20"]
 STAGES = {
     "buffers": ["buffers", *BUFFERS],
+    "search": ["search", *BUFFERS, *DISTILL],  # one configuration: publishes the mtt section
     "distill": ["distill", "--item", "schedule=progressive", *BUFFERS, *DISTILL],
 }
 # Kill a random time (seconds) after a checkpoint first appears: mid-expert in the buffers;
@@ -138,6 +139,7 @@ def reference(prepared, tmp_path_factory, data_mirror) -> Path:
     workdir = tmp_path_factory.mktemp("reference")
     shutil.copytree(prepared, workdir, dirs_exist_ok=True)
     run("buffers", workdir, data_mirror)
+    run("search", workdir, data_mirror)
     run("distill", workdir, data_mirror)
     return workdir
 
@@ -167,6 +169,7 @@ def test_killed_stages_resume_to_identical_outputs(
         "buffers",
     )
 
+    run("search", tmp_path, data_mirror)
     alive = kill_midway(
         "distill", tmp_path, data_mirror, distill_trigger, delays.uniform(*distill_delay)
     )

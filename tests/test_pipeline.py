@@ -27,6 +27,7 @@ from pdd.pipeline.smoke import environment, run_all, scratch_copy
 pytestmark = pytest.mark.slow
 SMOKE = load_params(PARAMS_FILE, profile="smoke")
 SCHEDULES = SMOKE.distill.schedules
+PAPER_BUDGET = SMOKE.distill.paper_budget  # distill_paper@<schedule>: reports/distill/<s>-paper
 METHODS = SMOKE.methods.names  # methods@<name>
 STAGE_COUNTS = SMOKE.ablation.stage_counts  # ablation_stages@<P>: 1 and 2 reuse published sets
 STAGE_IPCS = SMOKE.ablation.stage_ipcs  # ablation_ipcs@<split>: uneven stages, total IPC 10
@@ -129,8 +130,9 @@ def test_data_stage_verifies_and_summarises(smoke_run):
 
 def test_every_notebook_is_executed_and_published(smoke_run):
     published = sorted(p.name for p in (smoke_run / "reports" / "notebooks").glob("*.ipynb"))
-    expected = ["00_data_and_baselines.ipynb", "01_buffers.ipynb"]
+    expected = ["00_data_and_baselines.ipynb", "01_buffers.ipynb", "01b_search.ipynb"]
     expected += [f"02_distill_{name}.ipynb" for name in SCHEDULES] + ["03_evaluate.ipynb"]
+    expected += [f"02_distill_{name}-paper.ipynb" for name in PAPER_BUDGET]
     expected += [f"04_methods_{name}.ipynb" for name in METHODS]
     expected += [f"05_ablation_stages_{p}.ipynb" for p in STAGE_COUNTS + STAGE_IPCS]
     expected += ["05b_scaling.ipynb"]
