@@ -101,9 +101,13 @@ def folder_regime(folder: Path) -> str:
 
 
 def overall(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per claim: its verdict (see the module), the comparisons it rests on, and
-    the budget-fair interval (`FAIR` protocols', or the stage's only protocol's) beside
-    the paper protocol's, default recipe."""
+    """One row per claim and regime: its verdict (see the module), the comparisons it rests
+    on, and the budget-fair interval (`FAIR` protocols', or the stage's only protocol's)
+    beside the paper protocol's and the paper distillation budget's, default recipe. A
+    table published before regimes and budgets were recorded is of the first regime and
+    the equal budget."""
+    defaults = {"regime": FIRST_REGIME, "budget": "equal"}
+    table = table.assign(**{k: v for k, v in defaults.items() if k not in table.columns})
     rows = []
     for (claim, regime), group in table.groupby(["claim", "regime"], sort=False):
         group = group[group.role == "verdict"]
