@@ -123,27 +123,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "pilot")
     parser.add_argument("--schedules", nargs="+", default=["union", "progressive"])
     parser.add_argument("--iterations", type=int, default=None, help="per stage")
+    parser.add_argument("--profile", default="default", help="a wiring check: smoke")
     args = parser.parse_args(argv)
-    params = load_params(ROOT / "params.yaml", profile="default")
+    params = load_params(ROOT / "params.yaml", profile=args.profile)
     iterations = args.iterations or params.mtt.iterations
     ctx = context_from(params, ROOT / "data" / "prepared")
     experts = load_buffers(ROOT / "artifacts" / "buffers", params.buffers.num_experts)
     run = distill_runs(params, count=1)[0]
     started = datetime.now(UTC).isoformat(timespec="minutes")
-    schedules = {
-        s: pilot_schedule(params, ctx, experts, run, s, iterations) for s in args.schedules
-    }
-    union_sets = schedules.get("union", next(iter(schedules.values())))["sets"]
-    rates = {
-        "iteration_s": {
-            n: iteration_seconds(params, ctx, experts, run, n)
-            for n in params.tune.grid.get("syn_steps", [params.mtt.syn_steps])
-        },
-        "search_score_s": search_score_seconds(params, ctx, union_sets),
-        "buffers_minutes": buffers_minutes(),
-    }
-    for result in schedules.values():
-        del result["sets"]
     pilot = {
         "command": "python -m benchmarks.pilot " + " ".join(argv or []),
         "started": started,
@@ -156,14 +143,33 @@ def main(argv: list[str] | None = None) -> int:
             "tune": params.tune.model_dump(),
         },
         "iterations_per_stage": iterations,
-        "schedules": schedules,
-        "rates": rates,
+        "schedules": {},
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "pilot.json").write_text(json.dumps(pilot, indent=2, default=str) + "\n")
+    sets = {}
+    for schedule in args.schedules:  # each written as it finishes: a cut-short pilot keeps it
+        result = pilot_schedule(params, ctx, experts, run, schedule, iterations)
+        sets[schedule] = result.pop("sets")
+        pilot["schedules"][schedule] = result
+        write_pilot(args.out, pilot)
+    pilot["rates"] = {
+        "iteration_s": {
+            n: iteration_seconds(params, ctx, experts, run, n)
+            for n in params.tune.grid.get("syn_steps", [params.mtt.syn_steps])
+        },
+        "search_score_s": search_score_seconds(
+            params, ctx, sets.get("union") or [*sets.values()][0]
+        ),
+        "buffers_minutes": buffers_minutes(),
+    }
+    write_pilot(args.out, pilot)
     (args.out / "pilot.md").write_text(cost_markdown(pilot))
     print((args.out / "pilot.md").read_text())
     return 0
+
+
+def write_pilot(out: Path, pilot: dict[str, Any]) -> None:
+    (out / "pilot.json").write_text(json.dumps(pilot, indent=2, default=str) + "\n")
 
 
 if __name__ == "__main__":
