@@ -17,6 +17,13 @@ def test_the_copy_holds_the_sources_set_to_the_profile_and_no_outputs(tmp_path):
     assert (copy / "dvc.yaml").read_text() == (ROOT / "dvc.yaml").read_text()
     assert "profile: smoke" in (copy / "params.yaml").read_text()
     assert not list((copy / "reports").glob("*/metrics.json"))
+    # every input that no stage writes is there, or `dvc commit` fails after the run
+    runs = stages.expanded(load_params(copy / "params.yaml"))
+    written = [out for _, stage, item in runs for out in stages.outputs(stage, item)]
+    for _, stage, _ in runs:
+        for read in stage.inputs:
+            if not any(stages._touches(read, out) for out in written):
+                assert (copy / read).exists(), f"{stage.name} reads {read}"
     assert scratch_copy(copy, profile="default") == copy  # an earlier copy is replaced
 
 

@@ -44,7 +44,7 @@ GIT = ["git", "-c", "user.name=pdd", "-c", "user.email=pdd@localhost"]
 
 def source_files(with_reports: bool = False) -> list[str]:
     """The working tree as git sees it (tracked and new files), outputs left out (but the
-    published reports/ when `with_reports`)."""
+    published reports/ when `with_reports`); the archived regimes are inputs and stay."""
     left_out = tuple(f for f in OUTPUT_FOLDERS if not (with_reports and f == "reports/"))
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
@@ -56,7 +56,11 @@ def source_files(with_reports: bool = False) -> list[str]:
         name
         for name in filter(None, listed.split("\0"))
         if (ROOT / name).is_file()
-        and (not name.startswith(left_out) or name.endswith(".gitignore"))
+        and (
+            not name.startswith(left_out)
+            or name.startswith(f"{registry.ARCHIVED}/")
+            or name.endswith(".gitignore")
+        )
     ]
 
 
