@@ -75,7 +75,8 @@ def cost_rows(pilot: dict[str, Any], earlier: pd.DataFrame | None = None) -> lis
                     f"{prefix}@{schedule}",
                     f"{runs} runs, {budget} budget",
                     distillation=runs * scale * full * phase(source, "distillation"),
-                    validation=runs * scale * full * phase(source, "validation"),
+                    # the paper budget validates as often per stage (Settings.with_budget)
+                    validation=runs * full * phase(source, "validation"),
                     transition=runs * transitions if schedule == "progressive" else 0.0,
                     mechanism=runs * source["mechanism_minutes"],
                 )

@@ -38,6 +38,10 @@ def test_the_paper_budget_gives_every_stage_the_union_s_whole_count():
     assert settings.with_budget("equal") == settings
     paper = settings.with_budget("paper")
     assert paper.mtt.iterations == params.distill.stages * params.mtt.iterations
+    # as many validation snapshots per stage as under the equal budget
+    snapshots = params.mtt.iterations // params.distill.eval_every
+    assert paper.mtt.iterations // paper.distill.eval_every == snapshots
+    assert paper.distill.checkpoint_every == params.distill.checkpoint_every
     with pytest.raises(ValueError, match="unknown budget"):
         settings.with_budget("generous")
 

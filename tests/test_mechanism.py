@@ -155,15 +155,17 @@ def test_the_rule_halves_the_distance_from_one_to_the_floor():
     assert check.CLOSED_FRACTION == 0.5 and "(1 + floor) / 2" in check.LEARNED_RULE
 
 
-def test_the_final_loss_is_the_mean_of_the_last_ten_iterations():
+def test_the_first_and_final_losses_are_the_means_of_the_first_and_last_ten_iterations():
     history = [{"iteration": i, "loss": float(i), "lr": 0.01} for i in range(12)]
     history.insert(5, {"iteration": 5, "val_acc": 99.0})  # a validation score, not a loss
     history.append({"iteration": 12, "val_acc": 50.0})
     assert check.LAST_ITERATIONS == 10
     assert check.final_loss(history) == pytest.approx(sum(range(2, 12)) / 10)
+    assert check.first_loss(history) == pytest.approx(sum(range(10)) / 10)
     assert check.final_loss([{"loss": 0.4}, {"val_acc": 1.0}, {"loss": 0.6}]) == 0.5
-    with pytest.raises(ValueError, match="no iteration"):
-        check.final_loss([{"val_acc": 3.0}])
+    for loss in (check.final_loss, check.first_loss):
+        with pytest.raises(ValueError, match="no iteration"):
+            loss([{"val_acc": 3.0}])
 
 
 def test_windows_are_distinct_seeded_and_within_range():
@@ -209,6 +211,7 @@ def test_stage_check_reports_every_window_and_the_stage_verdict(experts, data):
         assert 0.0 < row["floor"] < 1.0 and 0.0 < row["new_share"] < 1.0
     mean_floor = sum(r["floor"] for r in rows) / len(rows)
     assert all(r["final_loss"] == pytest.approx(0.1) for r in rows)
+    assert all(r["first_loss"] == pytest.approx(0.1) for r in rows)  # three iterations
     assert all(r["learned"] == (0.1 <= (1 + mean_floor) / 2) for r in rows)
 
 

@@ -16,12 +16,13 @@ from pdd.progressive.mechanism import LEARNED_RULE
 def stage_verdicts(checks: pd.DataFrame, stages: pd.DataFrame) -> pd.DataFrame:
     """One row per run and stage: its windows' mean start and end accuracy, the accuracy
     of the trajectories' starts, the set's own validation accuracy (`stages`: the
-    notebook's stage table, `best_val`), the final loss, the mean floor, how far the
+    notebook's stage table, `best_val`), the first and final loss, the mean floor, how far the
     student moved, the new images' share, and whether it learned."""
     per_stage = checks.groupby(["run", "stage"], sort=True).agg(
         starts_val_acc=("starts_val_acc", "first"),
         window_start_val_acc=("start_val_acc", "mean"),
         window_end_val_acc=("end_val_acc", "mean"),
+        first_loss=("first_loss", "first"),
         final_loss=("final_loss", "first"),
         floor=("floor", "mean"),
         step_ratio=("step_ratio", "mean"),
@@ -48,8 +49,8 @@ def mechanism_summary(verdicts: pd.DataFrame) -> dict[str, Any]:
 
 def mechanism_figure(verdicts: pd.DataFrame, schedule: str) -> Figure:
     """Left: per stage, the windows' start and end accuracy beside the set's own (mean over
-    runs). Right: the final matching loss beside its floor and 1 (a student that does not
-    move); a hollow marker: the stage did not learn."""
+    runs). Right: the final matching loss beside its first (the stage's start), its floor
+    and 1 (a student that does not move); a hollow marker: the stage did not learn."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3), layout="constrained")
     mean = verdicts.groupby("stage").mean(numeric_only=True)
     for column, label, marker in (
@@ -68,6 +69,9 @@ def mechanism_figure(verdicts: pd.DataFrame, schedule: str) -> Figure:
             edgecolors="C0",
             label="final loss (learned)" if learned else "final loss (did not learn)",
         )
+    right.plot(
+        mean.index, mean.first_loss, color="C1", marker="x", linestyle=":", label="first loss"
+    )
     right.plot(mean.index, mean.floor, color="C3", marker="_", linestyle="--", label="floor")
     right.axhline(1.0, color="grey", linewidth=0.8, label="no move")
     right.set(xlabel="stage", ylabel="normalised matching loss", title="loss and its floor")

@@ -94,12 +94,17 @@ class Settings:
 
     def with_budget(self, budget: str) -> Settings:
         """`equal`: as they are (the stages share stages x iterations); `paper`: every stage
-        gets the whole one-stage count, stages x iterations (the paper's runs)."""
+        gets the whole one-stage count, stages x iterations (the paper's runs), and is
+        validated as often per stage as under `equal` (eval_every scaled alike): the
+        snapshots to choose from are the same in number, and validation stays a share of
+        the cost rather than growing with the budget (docs/cost.md)."""
         if budget == "equal":
             return self
         if budget != "paper":
             raise ValueError(f"unknown budget {budget!r}; allowed: {', '.join(BUDGETS)}")
-        return self.with_iterations(self.distill.stages * self.section.iterations)
+        stages = self.distill.stages
+        scaled = self.varied("distill", eval_every=stages * self.distill.eval_every)
+        return scaled.with_iterations(stages * self.section.iterations)
 
     def per_stage(self, stage_count: int) -> Settings:
         """The settings one stage of a `stage_count`-stage schedule runs with: MTT's start
