@@ -56,6 +56,17 @@ def test_a_stage_of_several_draws_its_start_from_a_share_of_m():
     assert dm.per_stage(5) == dm  # other methods have no start epochs
 
 
+def test_settings_hold_the_sections_a_stage_is_given():
+    from types import SimpleNamespace
+
+    params = default()
+    given = SimpleNamespace(distill=params.distill, mtt=params.mtt)  # a distill stage's
+    settings = Settings.of(given)
+    assert settings.mtt == params.mtt and settings.matching is None and settings.dm is None
+    with pytest.raises(ValueError, match="'dc' reads the 'matching' section"):
+        Settings.of(given, method="dc")
+
+
 def test_the_last_snapshot_winning_marks_a_stage_still_improving():
     best_at_end = StageResult(None, 0.01, 80.0, best_iteration=150, iterations=150)
     earlier = StageResult(None, 0.01, 80.0, best_iteration=100, iterations=150)

@@ -3,6 +3,7 @@ code deps are its notebook's real import closure, and its params the sections it
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from pdd.config import stages
@@ -108,3 +109,28 @@ def test_publication_folders_name_every_published_stage_in_table_order():
 
 def test_the_stage_graph_in_the_docs_is_dvcs():
     assert dagdoc.main(["--check"]) == 0
+
+
+def test_a_distilling_stage_tracks_only_its_base_method_s_sections():
+    # the MTT headline does not rerun when DC's or DM's settings change
+    for name in ("search", "distill", "ablation_stages", "scaling", "easy_drop"):
+        read = stages.sections(stages.stage(name), "mtt")
+        assert "mtt" in read and "matching" not in read and "dm" not in read, name
+    assert stages.sections(stages.stage("distill"), "dsa")[-2:] == ("mtt", "matching")
+    assert stages.sections(stages.stage("distill"), "dm")[-2:] == ("mtt", "dm")  # transitions
+    every = stages.sections(stages.stage("methods"), "mtt")
+    assert {"mtt", "matching", "dm"} <= set(every)  # it runs every base method
+    search = committed()["stages"]["search"]["params"]
+    assert "mtt" in search and "matching" not in search and "dm" not in search
+
+
+def test_a_stage_refuses_a_base_method_dvc_yaml_does_not_track():
+    from pdd.config.params import ParamsError
+    from pdd.pipeline.run import check_tracked
+
+    distill = stages.stage("distill")
+    check_tracked(distill, stages.sections(distill, "mtt"))
+    with pytest.raises(ParamsError, match="distill.method: .* reads matching.*dvcfile"):
+        check_tracked(distill, stages.sections(distill, "dc"))
+    with pytest.raises(ValueError, match="unknown base method 'gm'"):
+        stages.sections(distill, "gm")

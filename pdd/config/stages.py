@@ -15,14 +15,22 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pdd.config.budgets import PAPER_SUFFIX, split_budget
+from pdd.config.method_sections import METHOD_SECTIONS
 
 if TYPE_CHECKING:
     from pdd.config.schema import Params
 
 # Sections every notebook reads: the run, the network, the evaluation protocol.
 SHARED = ("common", "net", "eval")
+# In a stage's `reads`: the sections of the base method it distils with, `distill.method`'s
+# own and mtt's (a PDD transition's real-data trajectories run MTT's M - 1 + E epochs
+# whatever the base method). `sections` resolves it, so that DVC does not rerun the MTT
+# headline when DC's settings change.
+BASE_METHOD = "<base method>"
 # The sections a distilling notebook reads to build its distiller and transitions.
-DISTILLING = (*SHARED, "buffers", "distill", "mtt", "matching", "dm")
+DISTILLING = (*SHARED, "buffers", "distill", BASE_METHOD)
+# The methods stage distils with every base method in turn.
+EVERY_METHOD = (*SHARED, "buffers", "distill", *dict.fromkeys(METHOD_SECTIONS.values()))
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,7 @@ class Plot:
 class Stage:
     name: str
     notebook: str | None  # notebooks/<notebook>.py; None: a plain Python stage
-    reads: tuple[str, ...]  # params sections the stage reads (and DVC tracks)
+    declared: tuple[str, ...]  # params sections it reads (DVC tracks them), BASE_METHOD too
     inputs: tuple[str, ...] = ()  # upstream outputs it reads (DVC deps)
     items: dict[str, Any] = field(default_factory=dict)  # per-run choices -> defaults
     item: str | None = None  # the item that names the output folder (foreach)
@@ -58,6 +66,15 @@ class Stage:
     list_keys: tuple[str, ...] = ()  # foreach lists the stage itself reads (dotted)
     metrics: str = "metrics.json"  # inside the published folder: `dvc metrics` reads it
     plots: tuple[Plot, ...] = ()  # inside the published folder: `dvc plots` draws them
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The sections it reads under params.yaml's `distill.method` (`sections` for
+        another base method)."""
+        from pdd.config.params import load_params  # params.py imports this module
+        from pdd.infra.paths import PARAMS_FILE
+
+        return sections(self, load_params(PARAMS_FILE).distill.method)
 
     @property
     def dvc_variants(self) -> tuple[Variant, ...]:
@@ -148,7 +165,7 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "methods",
         "04_methods",
-        (*DISTILLING, "evaluate", "methods"),
+        (*EVERY_METHOD, "evaluate", "methods"),
         (PREPARED, BUFFERS),
         items={"method": "dm"},
         item="method",
@@ -245,6 +262,18 @@ STAGES: tuple[Stage, ...] = (
         plots=(FIGURES,),
     ),
 )
+
+
+def sections(stage: Stage, method: str) -> tuple[str, ...]:
+    """The params sections `stage` reads when `distill.method` is `method`: BASE_METHOD
+    resolved, each section once, in the declared order."""
+    if method not in METHOD_SECTIONS:
+        raise ValueError(f"unknown base method {method!r}; allowed: {', '.join(METHOD_SECTIONS)}")
+    resolved: dict[str, None] = {}
+    for section in stage.declared:
+        named = ("mtt", METHOD_SECTIONS[method]) if section == BASE_METHOD else (section,)
+        resolved |= dict.fromkeys(named)
+    return tuple(resolved)
 
 
 @cache

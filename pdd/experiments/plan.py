@@ -61,20 +61,27 @@ def distill_runs(params: Params, count: int | None = None) -> list[DistillRun]:
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    """What one distillation reads: the base method, the schedule keys (`distill`) and the
-    base methods' own sections. An ablation or the search varies a copy."""
+    """What one distillation reads: the base method, the schedule keys (`distill`), MTT's
+    section (transitions read its M and E) and the other base methods' sections where the
+    stage reads them (`stages.sections`: None where not). An ablation or the search varies
+    a copy."""
 
     method: str
     distill: Distill
     mtt: MTT
-    matching: Matching
-    dm: DM
+    matching: Matching | None = None
+    dm: DM | None = None
 
     @classmethod
     def of(cls, params: Params, method: str | None = None) -> Settings:
-        """The params' sections; `method` (default `distill.method`) picks the base method."""
+        """The params' sections; `method` (default `distill.method`) picks the base method,
+        whose section the params must hold."""
         method = method or params.distill.method
-        return cls(method, params.distill, params.mtt, params.matching, params.dm)
+        section = METHOD_SECTIONS[method]
+        if getattr(params, section, None) is None:
+            raise ValueError(f"base method {method!r} reads the {section!r} section: not given")
+        matching, dm = (getattr(params, name, None) for name in ("matching", "dm"))
+        return cls(method, params.distill, params.mtt, matching, dm)
 
     @property
     def section(self) -> MethodSection:

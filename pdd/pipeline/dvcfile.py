@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
-from pdd.config.params import FOREACH_LISTS
-from pdd.config.stages import STAGES, Stage, Variant, outputs
-from pdd.infra.paths import ROOT
+from pdd.config.params import FOREACH_LISTS, load_params
+from pdd.config.stages import STAGES, Stage, Variant, outputs, sections
+from pdd.infra.paths import PARAMS_FILE, ROOT
 from pdd.pipeline.inputs import SECTIONS_PACKAGE
 
 DVC_FILE = ROOT / "dvc.yaml"
@@ -111,36 +111,44 @@ def import_closure(source: Path) -> list[str]:
 
 
 # ------------------------------------------------------------------------------ stages
-def code_deps(stage: Stage) -> list[str]:
+def base_method() -> str:
+    """`distill.method` of params.yaml (its active profile applied): it decides which base
+    method's section the distilling stages read (`stages.sections`)."""
+    return load_params(PARAMS_FILE).distill.method
+
+
+def code_deps(stage: Stage, method: str | None = None) -> list[str]:
     """The stage's notebook, and every pdd file it runs: its import closure, and the
-    modules of the params sections it reads (its first cell imports those by name)."""
+    modules of the params sections it reads (its first cell imports those by name);
+    `method`: the base method (default: params.yaml's)."""
     if stage.notebook is None:
         entry = module_file(ENTRY[stage.name])
         return sorted({str(entry.relative_to(ROOT)), *import_closure(entry)})
     notebook = ROOT / "notebooks" / f"{stage.notebook}.py"
     code = set(import_closure(notebook))
-    for section in stage.reads:
+    for section in sections(stage, method or base_method()):
         module = module_file(f"{SECTIONS_PACKAGE}.{section}")
         code |= {str(module.relative_to(ROOT)), *import_closure(module)}
     return [f"notebooks/{stage.notebook}.py", *sorted(code)]
 
 
-def tracked_params(stage: Stage) -> list[Any]:
-    """The sections the stage reads. A section holding a foreach list the stage does not
-    read is listed key by key without it: adding an item adds a stage, and must not
-    invalidate the others."""
+def tracked_params(stage: Stage, method: str | None = None) -> list[Any]:
+    """The sections the stage reads (`method`: the base method, default params.yaml's). A
+    section holding a foreach list the stage does not read is listed key by key without
+    it: adding an item adds a stage, and must not invalidate the others."""
     from pdd.config.schema import Params
 
     lists = {f"{section}.{key}" for section, key in FOREACH_LISTS}
     entries: list[Any] = ["profile"]
-    for section in stage.reads:
+    read = sections(stage, method or base_method())
+    for section in read:
         keys = Params.model_fields[section].annotation.model_fields
         skipped = {f"{section}.{key}" for key in keys} & (lists - set(stage.list_keys))
         if skipped:
             entries += [f"{section}.{key}" for key in keys if f"{section}.{key}" not in skipped]
         else:
             entries.append(section)
-    entries.append({"profiles/${profile}.yaml": list(stage.reads)})
+    entries.append({"profiles/${profile}.yaml": list(read)})
     return entries
 
 
@@ -166,12 +174,12 @@ def _plots(stage: Stage, item: Any) -> list[Any]:
     return declared
 
 
-def dvc_stage(stage: Stage, variant: Variant) -> dict[str, Any]:
+def dvc_stage(stage: Stage, variant: Variant, method: str) -> dict[str, Any]:
     item = "${item}" + variant.suffix if variant.foreach else variant.item
     body = {
         "cmd": stage.command(item),
-        "deps": [*code_deps(stage), *stage.inputs],
-        "params": tracked_params(stage),
+        "deps": [*code_deps(stage, method), *stage.inputs],
+        "params": tracked_params(stage, method),
         "outs": _outs(stage, item),
         "metrics": _metrics(stage, item),
     }
@@ -184,8 +192,9 @@ def dvc_stage(stage: Stage, variant: Variant) -> dict[str, Any]:
 
 
 def pipeline() -> dict[str, Any]:
+    method = base_method()
     stages = {
-        variant.name: dvc_stage(stage, variant)
+        variant.name: dvc_stage(stage, variant, method)
         for stage in STAGES
         for variant in stage.dvc_variants
     }

@@ -112,13 +112,30 @@ def run_data(params: Params, workspace: Workspace) -> None:
     publish_file(workspace.prepared / "summary.json", workspace.reports / "data" / "summary.json")
 
 
+def check_tracked(stage: registry.Stage, read: tuple[str, ...]) -> None:
+    """One clear error when dvc.yaml does not track a section the stage reads: after
+    `distill.method` names a base method of another section, until dvc.yaml is made anew."""
+    committed = yaml.safe_load((paths.ROOT / "dvc.yaml").read_text())
+    body = committed["stages"][stage.dvc_variants[0].name]
+    entries = body.get("do", body)["params"]
+    tracked = next(e for e in entries if isinstance(e, dict))["profiles/${profile}.yaml"]
+    missing = [section for section in read if section not in tracked]
+    if missing:
+        raise ParamsError(
+            f"distill.method: stage {stage.name} reads {', '.join(missing)}, which dvc.yaml "
+            "does not track; make it anew: python -m pdd.pipeline.dvcfile"
+        )
+
+
 def run_notebook(
     name: str, params: Params, workspace: Workspace, items: dict[str, Any] | None = None
 ) -> None:
     stage = registry.stage(name)
     given = (items or {}) | (torchrun_shard() if name == "buffers" else {})
     chosen = registry.check_items(stage, given)
-    inputs = runner_inputs(params, stage.reads, chosen, _relative(workspace.root))
+    read = registry.sections(stage, params.distill.method)
+    check_tracked(stage, read)
+    inputs = runner_inputs(params, read, chosen, _relative(workspace.root))
     parameters = {"inputs": inputs}
     source = paths.NOTEBOOKS / f"{stage.notebook}.py"
     item = chosen.get(stage.item)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from pdd.config.method_sections import METHOD_SECTIONS
 from pdd.config.sections.base import Section
 from pdd.methods import METHODS
 from pdd.progressive.schedule import SCHEDULES
@@ -56,10 +57,6 @@ class Distill(Section):
         if "union" in value:  # one stage: its paper budget is its equal one
             raise ValueError("paper_budget: the union's paper budget is its equal one; drop it")
         return value
-
-
-# The params section that holds each base method's own settings.
-METHOD_SECTIONS = {"mtt": "mtt", "dc": "matching", "dsa": "matching", "idc": "matching", "dm": "dm"}
 
 
 def method_section(params: Any) -> Any:
