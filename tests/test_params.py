@@ -69,11 +69,12 @@ def test_injected_sections_validate_into_the_stage_model(stage, monkeypatch):
     monkeypatch.chdir(NOTEBOOKS)  # stage_inputs returns to the repository root
     smoke = load_params(PARAMS_FILE, profile="smoke")
     item = stages.check_items(stage, {})
-    params, item, ws = stage_inputs(stage.name, runner_inputs(smoke, stage.reads, item, "."))
-    assert set(type(params).model_fields) == set(stage.reads)
+    read = stages.sections(stage, smoke.distill.method)  # what the runner injects
+    params, item, ws = stage_inputs(stage.name, runner_inputs(smoke, read, item, "."))
+    assert set(type(params).model_fields) == set(read)
     assert params.common == smoke.common
     assert vars(item) == stage.items
-    unread = next(section for section in SECTIONS if section not in stage.reads)
+    unread = next(section for section in SECTIONS if section not in read)
     with pytest.raises(AttributeError):
         getattr(params, unread)  # a section DVC does not track for this stage
 

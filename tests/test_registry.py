@@ -48,7 +48,8 @@ def test_import_closure_reads_function_level_imports(tmp_path):
 def test_params_are_the_sections_read_and_only_the_active_overlay():
     distill = committed()["stages"]["distill"]["do"]["params"]
     assert "profiles" not in distill  # editing another profile's overlay invalidates nothing
-    assert {"profiles/${profile}.yaml": list(stages.stage("distill").reads)} in distill
+    read = stages.sections(stages.stage("distill"), "mtt")
+    assert {"profiles/${profile}.yaml": list(read)} in distill
     # a foreach list the stage does not read is left out: a new item leaves the others valid
     methods = committed()["stages"]["methods"]["do"]["params"]
     assert "methods.num_seeds" in methods and "methods" not in methods
@@ -120,6 +121,7 @@ def test_a_distilling_stage_tracks_only_its_base_method_s_sections():
     assert stages.sections(stages.stage("distill"), "dm")[-2:] == ("mtt", "dm")  # transitions
     every = stages.sections(stages.stage("methods"), "mtt")
     assert {"mtt", "matching", "dm"} <= set(every)  # it runs every base method
+    assert set(stages.stage("distill").reads) >= {"mtt", "matching", "dm"}  # opened by hand
     search = committed()["stages"]["search"]["params"]
     assert "mtt" in search and "matching" not in search and "dm" not in search
 

@@ -69,12 +69,16 @@ class Stage:
 
     @property
     def reads(self) -> tuple[str, ...]:
-        """The sections it reads under params.yaml's `distill.method` (`sections` for
-        another base method)."""
-        from pdd.config.params import load_params  # params.py imports this module
-        from pdd.infra.paths import PARAMS_FILE
-
-        return sections(self, load_params(PARAMS_FILE).distill.method)
+        """Every section it may read, BASE_METHOD as every base method's: what a notebook
+        opened by hand is given; a pipeline run gets `sections` of its base method only."""
+        every = dict.fromkeys(("mtt", *METHOD_SECTIONS.values()))
+        return tuple(
+            dict.fromkeys(
+                name
+                for section in self.declared
+                for name in (every if section == BASE_METHOD else (section,))
+            )
+        )
 
     @property
     def dvc_variants(self) -> tuple[Variant, ...]:
