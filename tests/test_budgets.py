@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pdd.config.budgets import budget_name, split_budget
+from pdd.config.distillers import build_distiller
 from pdd.config.params import ParamsError, load_params
 from pdd.config.stages import check_items, expanded, stage
 from pdd.experiments.plan import Settings
@@ -64,7 +65,10 @@ def test_settings_hold_the_sections_a_stage_is_given():
     settings = Settings.of(given)
     assert settings.mtt == params.mtt and settings.matching is None and settings.dm is None
     with pytest.raises(ValueError, match="'dc' reads the 'matching' section"):
-        Settings.of(given, method="dc")
+        dc = Settings.of(given, method="dc")
+        build_distiller(
+            dc.method, dc.section, distill=dc.distill, make_model=None, data=None, lr_init=0.01
+        )
 
 
 def test_the_last_snapshot_winning_marks_a_stage_still_improving():

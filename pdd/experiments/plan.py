@@ -74,12 +74,9 @@ class Settings:
 
     @classmethod
     def of(cls, params: Params, method: str | None = None) -> Settings:
-        """The params' sections; `method` (default `distill.method`) picks the base method,
-        whose section the params must hold."""
+        """The params' sections; `method` (default `distill.method`) picks the base method
+        (its distiller refuses a section that is not given: `build_distiller`)."""
         method = method or params.distill.method
-        section = METHOD_SECTIONS[method]
-        if getattr(params, section, None) is None:
-            raise ValueError(f"base method {method!r} reads the {section!r} section: not given")
         matching, dm = (getattr(params, name, None) for name in ("matching", "dm"))
         return cls(method, params.distill, params.mtt, matching, dm)
 
