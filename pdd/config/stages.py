@@ -71,14 +71,8 @@ class Stage:
     def reads(self) -> tuple[str, ...]:
         """Every section it may read, BASE_METHOD as every base method's: what a notebook
         opened by hand is given; a pipeline run gets `sections` of its base method only."""
-        every = dict.fromkeys(("mtt", *METHOD_SECTIONS.values()))
-        return tuple(
-            dict.fromkeys(
-                name
-                for section in self.declared
-                for name in (every if section == BASE_METHOD else (section,))
-            )
-        )
+        every = (section for method in METHOD_SECTIONS for section in sections(self, method))
+        return tuple(dict.fromkeys(every))
 
     @property
     def dvc_variants(self) -> tuple[Variant, ...]:
